@@ -1,0 +1,34 @@
+// Allocators hand out raw device memory and count it: live bytes (what tensors
+// hold now) and peak bytes (the high-water mark), which tests use to prove that
+// a graph frees its memory and benchmarks print as peak memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tensor/device.h"
+
+namespace chase {
+
+struct AllocatorStats {
+  std::int64_t live_bytes = 0;
+  std::int64_t peak_bytes = 0;
+  std::int64_t allocations = 0;  // calls to allocate() since start
+};
+
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  virtual void* allocate(std::size_t bytes) = 0;
+  virtual void deallocate(void* ptr, std::size_t bytes) = 0;
+  virtual AllocatorStats stats() const = 0;
+  virtual void reset_peak() = 0;
+};
+
+// The allocator of a device; throws for a device this build cannot serve.
+Allocator& allocator_for(Device device);
+
+// Installed by a backend (the CUDA one) when it is linked in.
+void register_allocator(DeviceType type, Allocator* allocator);
+
+}  // namespace chase
