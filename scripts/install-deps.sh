@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs everything chase needs to build, test and train, from Debian's
+# packages only. The one list of dependencies: the README and CI both call it.
+set -euo pipefail
+packages=(
+  meson ninja-build g++ pkg-config   # build
+  libdnnl-dev libeigen3-dev libomp-dev # CPU backends
+  libfmt-dev nlohmann-json3-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev
+  doctest-dev                          # tests
+  dataset-fashion-mnist                # the embedded default dataset
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${packages[@]}"

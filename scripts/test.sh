@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds chase (if needed) and runs every test suite, then prints one summary
+# line "tests: N passed, M failed" counted from doctest's own reports.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ -d build ] || meson setup build >/dev/null
+ninja -C build -j"$(nproc)" || exit 1
+meson test -C build --print-errorlogs --num-processes 1
+status=$?
+awk -F'|' '/\[doctest\] test cases:/ {
+  for (i = 1; i <= NF; i++) {
+    if ($i ~ /passed/) { split($i, a, " "); passed += a[1] }
+    if ($i ~ /failed/) { split($i, a, " "); failed += a[1] }
+  }
+} END { printf "tests: %d passed, %d failed\n", passed, failed }' build/meson-logs/testlog.txt
+exit $status
