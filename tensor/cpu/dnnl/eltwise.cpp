@@ -1,0 +1,50 @@
+// Unary elementwise ops through oneDNN's eltwise primitive, for the ops it
+// has, on contiguous tensors viewed as one flat vector. Broadcast or strided
+// inputs and the other ops stay on the reference path.
+#include <optional>
+
+#include "tensor/cpu/dnnl/dnnl_kernels.h"
+#include "tensor/cpu/dnnl/engine.h"
+
+namespace chase {
+namespace {
+
+using namespace onednn;
+
+std::optional<dnnl::algorithm> eltwise_algorithm(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::relu: return dnnl::algorithm::eltwise_relu;
+    case UnaryOp::gelu: return dnnl::algorithm::eltwise_gelu_erf;  // exact gelu, as ours
+    case UnaryOp::exp: return dnnl::algorithm::eltwise_exp;
+    case UnaryOp::log: return dnnl::algorithm::eltwise_log;
+    case UnaryOp::sqrt: return dnnl::algorithm::eltwise_sqrt;
+    case UnaryOp::abs: return dnnl::algorithm::eltwise_abs;
+    case UnaryOp::tanh: return dnnl::algorithm::eltwise_tanh;
+    case UnaryOp::sigmoid: return dnnl::algorithm::eltwise_logistic;
+    default: return std::nullopt;
+  }
+}
+
+struct Eltwise {
+  dnnl::eltwise_forward primitive;
+};
+
+}  // namespace
+
+void DnnlKernels::unary(UnaryOp op, const Tensor& out, const Tensor& x) {
+  const auto algorithm = eltwise_algorithm(op);
+  if (!algorithm || !all_f32({&out, &x}) || out.numel() == 0 || !out.is_contiguous() ||
+      !x.is_contiguous() || x.shape() != out.shape())
+    return RefKernels::unary(op, out, x);
+  const auto flat = plain_desc({out.numel()});
+  CacheKey key{static_cast<std::int64_t>(*algorithm), out.numel()};
+  auto eltwise = PrimitiveCache<Eltwise>::get(key, [&] {
+    // relu's alpha is the negative slope: 0. The other algorithms ignore alpha and beta.
+    dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, *algorithm, flat, 0.f,
+                                     0.f);
+    return Eltwise{dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(desc, cpu_engine()))};
+  });
+  execute(eltwise->primitive, {{DNNL_ARG_SRC, memory_of(flat, x)}, {DNNL_ARG_DST, memory_of(flat, out)}});
+}
+
+}  // namespace chase
