@@ -110,7 +110,7 @@ void scalar_cases(CaseList& list) {
 
 void selection_cases(CaseList& list) {
   auto where_fn = [](const Inputs& x) {
-    Tensor cond = index_pattern({3, 4}, 2).to(DType::f64);
+    Tensor cond = index_pattern({3, 4}, 2).to(x[0].dtype());
     return where(cond, x[0], x[1]);
   };
   list.add("where", "cond = pattern", {any({3, 4}), any({3, 4})}, where_fn, "where")
@@ -225,8 +225,9 @@ void norm_cases(CaseList& list) {
            {any({2, 3, 3, 3}), any({3}), any({3})},
            [](const Inputs& x) {
              // running_mean[c] = 0.1 c - 0.2, running_var[c] = 0.5 + 0.25 c
-             Tensor mean = add(mul(arange(0, 3, 1, DType::f64), 0.1), -0.2);
-             Tensor var = add(mul(arange(0, 3, 1, DType::f64), 0.25), 0.5);
+             Tensor channel = arange(0, 3, 1, x[0].dtype());
+             Tensor mean = add(mul(channel, 0.1), -0.2);
+             Tensor var = add(mul(channel, 0.25), 0.5);
              return batch_norm_inference(x[0], x[1], x[2], mean, var, eps);
            },
            "batch_norm_inference")
