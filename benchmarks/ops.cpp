@@ -1,0 +1,311 @@
+// bench_ops: throughput (GFLOP/s) of chase's matmul and conv2d passes in f32, each
+// set against the machine's practical peak (oneDNN sgemm 2048^3, measured here)
+// and against PyTorch on the same shapes (benchmarks/peers/ops_torch.py, run by
+// this program after its own measurements). Prints a table; --json PATH also
+// writes the figures for scripts. See benchmarks/README.md.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "tensor/ops.h"
+
+using namespace chase;
+using nlohmann::json;
+
+namespace {
+
+struct Timing {
+  int warmup = 2;            // untimed calls first (primitive creation, caches, page faults)
+  int min_runs = 5;          // at least this many timed calls ...
+  double min_seconds = 0.25; // ... and at least this long in all; the median is reported
+};
+
+// Median seconds of one call of fn.
+double median_seconds(const std::function<void()>& fn, const Timing& timing) {
+  using Clock = std::chrono::steady_clock;
+  for (int i = 0; i < timing.warmup; ++i) fn();
+  std::vector<double> times;
+  auto started = Clock::now();
+  while (std::ssize(times) < timing.min_runs ||
+         std::chrono::duration<double>(Clock::now() - started).count() < timing.min_seconds) {
+    auto begin = Clock::now();
+    fn();
+    times.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
+  }
+  std::nth_element(times.begin(), times.begin() + std::ssize(times) / 2, times.end());
+  return times[times.size() / 2];
+}
+
+// One benchmarked op call. `peer` is the case as ops_torch.py reads it.
+struct Case {
+  std::string op;
+  std::string shape;  // for the table
+  double flops;
+  std::function<std::function<void()>()> make_call;  // builds inputs, returns the call
+  json peer;
+};
+
+Tensor random_f32(const Shape& shape, Generator& gen) {
+  return uniform(shape, -1.0, 1.0, gen, DType::f32);
+}
+
+Case matmul_case(std::int64_t n) {
+  return {.op = "matmul",
+          .shape = fmt::format("{0}x{0} @ {0}x{0}", n),
+          .flops = 2.0 * n * n * n,
+          .make_call =
+              [n] {
+                Generator gen(1);
+                auto a = random_f32({n, n}, gen), b = random_f32({n, n}, gen);
+                return std::function<void()>([a, b] { matmul(a, b); });
+              },
+          .peer = {{"op", "matmul"}, {"n", n}}};
+}
+
+// A square-kernel convolution of CHASE on CIFAR (batch 64).
+struct ConvShape {
+  std::int64_t in_channels, out_channels, size, kernel, stride, groups;
+};
+
+enum class ConvPass { forward, backward_input, backward_weight };
+
+std::string op_name(ConvPass pass) {
+  switch (pass) {
+    case ConvPass::forward: return "conv2d_forward";
+    case ConvPass::backward_input: return "conv2d_backward_input";
+    case ConvPass::backward_weight: return "conv2d_backward_weight";
+  }
+  return "?";
+}
+
+Case conv_case(const ConvShape& s, ConvPass pass) {
+  constexpr std::int64_t batch = 64;
+  Conv2dOptions options{.stride = {s.stride, s.stride},
+                        .padding = {s.kernel / 2, s.kernel / 2},
+                        .groups = s.groups};
+  Shape x_shape{batch, s.in_channels, s.size, s.size};
+  Shape w_shape{s.out_channels, s.in_channels / s.groups, s.kernel, s.kernel};
+  Shape out_shape = conv2d_output_shape(x_shape, w_shape, options);
+  // Each pass does one multiply-add per (output element, weight tap of its group).
+  double flops = 2.0 * numel(out_shape) * (s.in_channels / s.groups) * s.kernel * s.kernel;
+  std::string op = op_name(pass);
+  std::string shape = fmt::format("{}x{}x{}x{} k{} s{}{} -> {}", batch, s.in_channels, s.size,
+                                  s.size, s.kernel, s.stride,
+                                  s.groups == 1 ? "" : fmt::format(" g{}", s.groups),
+                                  s.out_channels);
+  return {.op = op,
+          .shape = shape,
+          .flops = flops,
+          .make_call =
+              [=] {
+                Generator gen(2);
+                auto x = random_f32(x_shape, gen), w = random_f32(w_shape, gen);
+                auto grad_out = random_f32(out_shape, gen);
+                if (pass == ConvPass::forward) {
+                  return std::function<void()>([=] { conv2d(x, w, {}, options); });
+                }
+                if (pass == ConvPass::backward_input) {
+                  return std::function<void()>(
+                      [=] { conv2d_backward_input(grad_out, w, x_shape, options); });
+                }
+                return std::function<void()>(
+                    [=] { conv2d_backward_weight(grad_out, x, w_shape, options); });
+              },
+          .peer = {{"op", op}, {"batch", batch}, {"in_channels", s.in_channels},
+                   {"out_channels", s.out_channels}, {"height", s.size}, {"width", s.size},
+                   {"kernel", s.kernel}, {"stride", s.stride}, {"padding", s.kernel / 2},
+                   {"groups", s.groups}}};
+}
+
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  for (std::int64_t n : {256, 512, 1024, 2048}) cases.push_back(matmul_case(n));
+  // Representative CHASE layers on CIFAR: h (3x3, same resolution) and f (3x3,
+  // stride 2) at each scale, the 1x1 convolutions of CAM and the transitions,
+  // the depthwise 3x3 of the stem and of GAL's positional encoding.
+  const std::vector<ConvShape> shapes = {
+      {16, 16, 32, 3, 1, 1},    {32, 64, 32, 3, 2, 1},  {64, 64, 16, 3, 1, 1},
+      {128, 128, 8, 3, 1, 1},   {256, 256, 4, 3, 1, 1}, {128, 64, 16, 1, 1, 1},
+      {256, 128, 8, 1, 1, 1},   {64, 64, 16, 3, 1, 64}, {256, 256, 4, 3, 1, 256},
+  };
+  for (const auto& shape : shapes) {
+    for (auto pass : {ConvPass::forward, ConvPass::backward_input, ConvPass::backward_weight}) {
+      cases.push_back(conv_case(shape, pass));
+    }
+  }
+  return cases;
+}
+
+// oneDNN's sgemm on 2048^3: the practical f32 peak of this machine.
+double sgemm_peak_gflops(const Timing& timing) {
+  constexpr std::int64_t n = 2048;
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
+  double seconds = median_seconds(
+      [&] {
+        auto status = dnnl::sgemm('N', 'N', n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f,
+                                  c.data(), n);
+        CHASE_CHECK(status == dnnl::status::success, "bench_ops: dnnl_sgemm failed with status {}",
+                    static_cast<int>(status));
+      },
+      timing);
+  return 2.0 * n * n * n / seconds / 1e9;
+}
+
+// Runs the PyTorch peer on the same cases; its median seconds per case, or
+// nothing (with a message) when it cannot run.
+std::optional<std::vector<double>> run_peer(const std::vector<Case>& cases, const Timing& timing,
+                                            const std::string& python, const std::string& script,
+                                            std::string& library) {
+  json spec = {{"warmup", timing.warmup}, {"min_runs", timing.min_runs},
+               {"min_seconds", timing.min_seconds}, {"cases", json::array()}};
+  for (const auto& c : cases) spec["cases"].push_back(c.peer);
+  auto spec_path =
+      (std::filesystem::temp_directory_path() / fmt::format("bench_ops_peer_{}.json", getpid()))
+          .string();
+  std::ofstream(spec_path) << spec.dump();
+  std::string command = fmt::format("'{}' '{}' '{}'", python, script, spec_path);
+  std::FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  if (pipe) {
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  }
+  int status = pipe ? pclose(pipe) : -1;
+  std::remove(spec_path.c_str());
+  if (status != 0) {
+    std::cerr << fmt::format("bench_ops: peer `{}` failed (status {}); no PyTorch column\n",
+                             command, status);
+    return std::nullopt;
+  }
+  auto result = json::parse(output);
+  auto seconds = result.at("seconds").get<std::vector<double>>();
+  CHASE_CHECK(seconds.size() == cases.size(), "bench_ops: peer gave {} timings for {} cases",
+              seconds.size(), cases.size());
+  library = fmt::format("{}, {} threads", result.at("library").get<std::string>(),
+                        result.at("threads").get<int>());
+  return seconds;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return fmt::format("{} {} {}", one, five, fifteen);
+}
+
+struct Options {
+  std::string json_path;
+  std::string python = "/usr/bin/python3";
+  std::string peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/ops_torch.py";
+  bool with_peer = true;
+  Timing timing;
+};
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      CHASE_CHECK(i + 1 < argc, "bench_ops: {} needs a value", arg);
+      return argv[++i];
+    };
+    if (arg == "--json") {
+      options.json_path = value();
+    } else if (arg == "--python") {
+      options.python = value();
+    } else if (arg == "--peer") {
+      options.peer = value();
+    } else if (arg == "--no-peer") {
+      options.with_peer = false;
+    } else if (arg == "--min-seconds") {
+      options.timing.min_seconds = std::stod(value());
+    } else {
+      throw Error(fmt::format(
+          "bench_ops: unknown argument {}\nusage: bench_ops [--json PATH] [--no-peer] "
+          "[--python PATH] [--peer SCRIPT] [--min-seconds S]",
+          arg));
+    }
+  }
+  return options;
+}
+
+void run(const Options& options) {
+  std::string load_before = load_average();
+  auto cases = all_cases();
+  double peak = sgemm_peak_gflops(options.timing);
+  std::vector<double> chase_seconds;
+  for (const auto& c : cases) chase_seconds.push_back(median_seconds(c.make_call(), options.timing));
+  std::string peer_library = "none";
+  std::optional<std::vector<double>> peer_seconds;
+  if (options.with_peer) {
+    peer_seconds = run_peer(cases, options.timing, options.python, options.peer, peer_library);
+  }
+
+  fmt::print("peak: oneDNN sgemm 2048^3 = {:.1f} GFLOP/s (f32)\n", peak);
+  fmt::print("peer: {}\nload average before: {}, after: {}\n\n", peer_library, load_before,
+             load_average());
+  fmt::print("{:<23} {:<30} {:>9} {:>6} {:>9} {:>6} {:>7}\n", "op", "shape", "chase", "%peak",
+             "torch", "%peak", "c/t");
+  json rows = json::array();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    double chase_gflops = c.flops / chase_seconds[i] / 1e9;
+    json row = {{"op", c.op}, {"shape", c.shape}, {"flops", c.flops},
+                {"chase_seconds", chase_seconds[i]}, {"chase_gflops", chase_gflops},
+                {"chase_fraction_of_peak", chase_gflops / peak}};
+    std::string torch_columns;
+    if (peer_seconds) {
+      double torch_gflops = c.flops / (*peer_seconds)[i] / 1e9;
+      row["torch_seconds"] = (*peer_seconds)[i];
+      row["torch_gflops"] = torch_gflops;
+      row["torch_fraction_of_peak"] = torch_gflops / peak;
+      row["chase_over_torch"] = chase_gflops / torch_gflops;
+      torch_columns = fmt::format(" {:>9.1f} {:>5.0f}% {:>7.2f}", torch_gflops,
+                                  100 * torch_gflops / peak, chase_gflops / torch_gflops);
+    }
+    fmt::print("{:<23} {:<30} {:>9.1f} {:>5.0f}%{}\n", c.op, c.shape, chase_gflops,
+               100 * chase_gflops / peak, torch_columns);
+    rows.push_back(row);
+  }
+  if (!options.json_path.empty()) {
+    json report = {{"benchmark", "bench_ops"},
+                   {"dtype", "f32"},
+                   {"peak", {{"op", "oneDNN sgemm 2048^3"}, {"gflops", peak}}},
+                   {"peer", peer_library},
+                   {"load_average_before", load_before},
+                   {"timing", {{"warmup", options.timing.warmup},
+                               {"min_runs", options.timing.min_runs},
+                               {"min_seconds", options.timing.min_seconds},
+                               {"statistic", "median"}}},
+                   {"rows", rows}};
+    std::ofstream out(options.json_path);
+    out << report.dump(2) << "\n";
+    CHASE_CHECK(out.good(), "bench_ops: cannot write {}", options.json_path);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    run(parse_options(argc, argv));
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
