@@ -1,10 +1,11 @@
 // Every tensor op against PyTorch's values: the cases of tests/golden/tensor/*.json
-// (written by tests/golden/make_golden.py), each run in f64 and f32 with the
-// tolerances of tests/golden/golden.h. A runner per "op" field turns a case into
+// (written by tests/golden/make_golden.py), each run in f64 and f32, on the
+// reference and the oneDNN CPU backends, with the tolerances of tests/golden/golden.h. A runner per "op" field turns a case into
 // chase calls; a case whose op has no runner fails, so none is skipped silently.
 #include <functional>
 #include <map>
 
+#include "tensor/kernels.h"
 #include "tests/golden/golden.h"
 
 using namespace chase;
@@ -256,8 +257,19 @@ const Registry& runners() {
   return registry;
 }
 
-// Runs every case of a golden file in each of its dtypes. An op that throws
-// fails its case only, so one broken op does not hide the others.
+// The CPU backends of this build: the reference always, oneDNN where built
+// (its f32 fast paths; it falls back to the reference for what it lacks).
+std::vector<CpuBackend> cpu_backends() {
+  if (dnnl_available()) return {CpuBackend::reference, CpuBackend::dnnl};
+  return {CpuBackend::reference};
+}
+
+std::string backend_name(CpuBackend backend) {
+  return backend == CpuBackend::dnnl ? "oneDNN" : "reference";
+}
+
+// Runs every case of a golden file in each of its dtypes on each CPU backend.
+// An op that throws fails that run only, so one broken op does not hide the others.
 void run_golden_file(const std::string& group) {
   auto cases = chase::test::load_golden("golden/tensor/" + group + ".json");
   REQUIRE(!cases.empty());
@@ -267,12 +279,16 @@ void run_golden_file(const std::string& group) {
       FAIL_CHECK("case " << c.name() << ": no runner for op \"" << c.op() << "\"");
       continue;
     }
-    for (DType dt : c.dtypes()) {
-      INFO("case " << c.name() << " in " << name(dt));
-      try {
-        runner->second(c, dt);
-      } catch (const std::exception& e) {
-        FAIL_CHECK("threw: " << std::string(e.what()));
+    for (CpuBackend backend : cpu_backends()) {
+      ScopedCpuBackend scoped(backend);
+      for (DType dt : c.dtypes()) {
+        INFO("case " << c.name() << " in " << name(dt) << " on the " << backend_name(backend)
+                     << " backend");
+        try {
+          runner->second(c, dt);
+        } catch (const std::exception& e) {
+          FAIL_CHECK("threw: " << std::string(e.what()));
+        }
       }
     }
   }
