@@ -1,8 +1,8 @@
 #include "tensor/allocator.h"
 
-#include <atomic>
 #include <cstdlib>
-#include <new>
+#include <map>
+#include <mutex>
 
 #include "tensor/error.h"
 
@@ -11,38 +11,89 @@ namespace {
 
 // 64-byte alignment: a cache line, and what AVX-512 loads like best.
 constexpr std::size_t kAlignment = 64;
+// Blocks at least this large are cached when freed. A training step allocates
+// the same large activations every iteration; handing freed blocks back to the
+// next request of the same size avoids the system's page faults on fresh
+// memory, which otherwise cost more than the arithmetic of elementwise ops.
+constexpr std::size_t kCacheMinBytes = 64 * 1024;
+// Above this much cached memory, freed blocks go straight back to the system.
+constexpr std::size_t kCacheMaxBytes = std::size_t{4} << 30;
+
+std::size_t rounded_size(std::size_t bytes) {
+  std::size_t r = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  return r == 0 ? kAlignment : r;
+}
 
 class CpuAllocator final : public Allocator {
  public:
+  ~CpuAllocator() override { empty_cache(); }
+
   void* allocate(std::size_t bytes) override {
-    std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    void* ptr = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-    CHASE_CHECK(ptr != nullptr, "cpu allocator: out of memory allocating {} bytes ({} live)",
-                bytes, live_.load());
-    auto live = live_.fetch_add(static_cast<std::int64_t>(bytes)) +
-                static_cast<std::int64_t>(bytes);
-    auto peak = peak_.load();
-    while (live > peak && !peak_.compare_exchange_weak(peak, live)) {
+    const std::size_t size = rounded_size(bytes);
+    void* ptr = take_cached(size);
+    if (ptr == nullptr) {
+      ptr = std::aligned_alloc(kAlignment, size);
+      if (ptr == nullptr) {
+        empty_cache();
+        ptr = std::aligned_alloc(kAlignment, size);
+      }
     }
-    allocations_.fetch_add(1);
+    std::lock_guard lock(mutex_);
+    CHASE_CHECK(ptr != nullptr, "cpu allocator: out of memory allocating {} bytes ({} live)",
+                bytes, stats_.live_bytes);
+    stats_.live_bytes += static_cast<std::int64_t>(bytes);
+    stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.live_bytes);
+    ++stats_.allocations;
     return ptr;
   }
 
   void deallocate(void* ptr, std::size_t bytes) override {
-    std::free(ptr);
-    live_.fetch_sub(static_cast<std::int64_t>(bytes));
+    const std::size_t size = rounded_size(bytes);
+    std::lock_guard lock(mutex_);
+    stats_.live_bytes -= static_cast<std::int64_t>(bytes);
+    if (size >= kCacheMinBytes &&
+        static_cast<std::size_t>(stats_.cached_bytes) + size <= kCacheMaxBytes) {
+      cache_.emplace(size, ptr);
+      stats_.cached_bytes += static_cast<std::int64_t>(size);
+    } else {
+      std::free(ptr);
+    }
   }
 
   AllocatorStats stats() const override {
-    return {live_.load(), peak_.load(), allocations_.load()};
+    std::lock_guard lock(mutex_);
+    return stats_;
   }
 
-  void reset_peak() override { peak_.store(live_.load()); }
+  void reset_peak() override {
+    std::lock_guard lock(mutex_);
+    stats_.peak_bytes = stats_.live_bytes;
+  }
+
+  void empty_cache() override {
+    std::lock_guard lock(mutex_);
+    for (auto& [size, ptr] : cache_) std::free(ptr);
+    cache_.clear();
+    stats_.cached_bytes = 0;
+  }
 
  private:
-  std::atomic<std::int64_t> live_{0};
-  std::atomic<std::int64_t> peak_{0};
-  std::atomic<std::int64_t> allocations_{0};
+  // A cached block of exactly this size, or null. Exact sizes keep memory use
+  // predictable; training loops request the same sizes every step.
+  void* take_cached(std::size_t size) {
+    if (size < kCacheMinBytes) return nullptr;
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(size);
+    if (it == cache_.end()) return nullptr;
+    void* ptr = it->second;
+    cache_.erase(it);
+    stats_.cached_bytes -= static_cast<std::int64_t>(size);
+    return ptr;
+  }
+
+  mutable std::mutex mutex_;
+  std::multimap<std::size_t, void*> cache_;
+  AllocatorStats stats_;
 };
 
 Allocator* cuda_allocator = nullptr;

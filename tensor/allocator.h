@@ -11,9 +11,10 @@
 namespace chase {
 
 struct AllocatorStats {
-  std::int64_t live_bytes = 0;
-  std::int64_t peak_bytes = 0;
-  std::int64_t allocations = 0;  // calls to allocate() since start
+  std::int64_t live_bytes = 0;    // held by tensors now
+  std::int64_t peak_bytes = 0;    // high-water mark of live_bytes
+  std::int64_t cached_bytes = 0;  // freed by tensors, kept for reuse
+  std::int64_t allocations = 0;   // calls to allocate() since start
 };
 
 class Allocator {
@@ -23,6 +24,8 @@ class Allocator {
   virtual void deallocate(void* ptr, std::size_t bytes) = 0;
   virtual AllocatorStats stats() const = 0;
   virtual void reset_peak() = 0;
+  // Returns cached blocks to the system.
+  virtual void empty_cache() = 0;
 };
 
 // The allocator of a device; throws for a device this build cannot serve.

@@ -122,3 +122,18 @@ TEST_CASE("devices parse, and cuda fails clearly where no CUDA backend is built"
                        doctest::Contains("this build of chase has no CUDA backend"), Error);
 #endif
 }
+
+TEST_CASE("large freed blocks are cached and handed to the next request of that size") {
+  auto& allocator = allocator_for(Device::cpu());
+  allocator.empty_cache();
+  void* first = nullptr;
+  {
+    auto t = Tensor::empty({1 << 16});  // 256 KiB
+    first = t.raw_data();
+  }
+  CHECK(allocator.stats().cached_bytes == (1 << 18));
+  auto again = Tensor::empty({1 << 16});
+  CHECK(again.raw_data() == first);
+  CHECK(allocator.stats().cached_bytes == 0);
+  allocator.empty_cache();
+}
