@@ -153,6 +153,10 @@ inline double golden_tolerance(DType dtype) { return dtype == DType::f64 ? 1e-10
 inline void check_golden(const Tensor& actual, const Tensor& expected, DType dtype,
                          const std::string& what) {
   INFO(what);
+  if (!actual.defined()) {
+    FAIL_CHECK("undefined tensor, expected " << to_string(expected.shape()));
+    return;
+  }
   auto expected_dtype = is_floating(expected.dtype()) ? dtype : expected.dtype();
   CHECK_MESSAGE(actual.dtype() == expected_dtype,
                 "dtype " << name(actual.dtype()) << ", expected " << name(expected_dtype));
@@ -162,6 +166,7 @@ inline void check_golden(const Tensor& actual, const Tensor& expected, DType dty
     return;
   }
   auto got = actual.to_vector(), want = expected.to_vector();
+  if (want.empty()) return;
   double tol = is_floating(expected.dtype()) ? golden_tolerance(dtype) : 0.0;
   double scale = 1.0;
   for (double v : want) scale = std::max(scale, std::abs(v));
@@ -175,7 +180,6 @@ inline void check_golden(const Tensor& actual, const Tensor& expected, DType dty
       worst = i;
     }
   }
-  if (want.empty()) return;
   CHECK_MESSAGE(worst_excess <= 0.0,
                 fmt::format("element {} of {}: {}, expected {} (tolerance {}, scale {})", worst,
                             want.size(), got[worst], want[worst], tol, scale));
@@ -184,7 +188,8 @@ inline void check_golden(const Tensor& actual, const Tensor& expected, DType dty
 // Compares `actual` with the case's output `key`.
 inline void check_golden(const Tensor& actual, const GoldenCase& c, const std::string& key,
                          DType dtype) {
-  check_golden(actual, c.expected(key), dtype, c.name() + " " + std::string(name(dtype)) + " " + key);
+  check_golden(actual, c.expected(key), dtype,
+               c.name() + " " + std::string(name(dtype)) + " " + key);
 }
 
 }  // namespace chase::test

@@ -1,7 +1,8 @@
 // Every tensor op against PyTorch's values: the cases of tests/golden/tensor/*.json
-// (written by tests/golden/make_golden.py), each run in f64 and f32, on the
-// reference and the oneDNN CPU backends, with the tolerances of tests/golden/golden.h. A runner per "op" field turns a case into
-// chase calls; a case whose op has no runner fails, so none is skipped silently.
+// (written by tests/golden/make_golden.py), each run in f64 and f32 on the
+// reference and the oneDNN CPU backends, with the tolerances of
+// tests/golden/golden.h. A runner per "op" field turns a case into chase calls;
+// a case whose op has no runner fails, so none is skipped silently.
 #include <functional>
 #include <map>
 
@@ -23,17 +24,19 @@ using ScalarFn = Tensor (*)(const Tensor&, double);
 void add_elementwise(Registry& r) {
   // Qualified: <cmath> puts functions of the same names in the global namespace.
   const std::map<std::string, UnaryFn> unary = {
-      {"neg", chase::neg},         {"exp", chase::exp},   {"log", chase::log},
+      {"neg", chase::neg},         {"exp", chase::exp},     {"log", chase::log},
       {"sqrt", chase::sqrt},       {"rsqrt", chase::rsqrt}, {"abs", chase::abs},
-      {"sign", chase::sign},       {"relu", chase::relu}, {"gelu", chase::gelu},
-      {"sigmoid", chase::sigmoid}, {"tanh", chase::tanh}, {"erf", chase::erf}};
+      {"sign", chase::sign},       {"relu", chase::relu},   {"gelu", chase::gelu},
+      {"sigmoid", chase::sigmoid}, {"tanh", chase::tanh},   {"erf", chase::erf}};
   for (const auto& [op, fn] : unary) {
-    r[op] = [fn](const GoldenCase& c, DType dt) { check_golden(fn(c.input("x", dt)), c, "out", dt); };
+    r[op] = [fn](const GoldenCase& c, DType dt) {
+      check_golden(fn(c.input("x", dt)), c, "out", dt);
+    };
   }
   const std::map<std::string, BinaryFn> binary = {
-      {"add", add}, {"sub", sub}, {"mul", mul}, {"div", div}, {"pow", chase::pow},
-      {"maximum", maximum}, {"minimum", minimum}, {"eq", eq}, {"ne", ne},
-      {"lt", lt}, {"le", le}, {"gt", gt}, {"ge", ge}};
+      {"add", add},         {"sub", sub},         {"mul", mul}, {"div", div}, {"pow", chase::pow},
+      {"maximum", maximum}, {"minimum", minimum}, {"eq", eq},   {"ne", ne},   {"lt", lt},
+      {"le", le},           {"gt", gt},           {"ge", ge}};
   for (const auto& [op, fn] : binary) {
     r[op] = [fn](const GoldenCase& c, DType dt) {
       check_golden(fn(c.input("a", dt), c.input("b", dt)), c, "out", dt);
@@ -43,7 +46,7 @@ void add_elementwise(Registry& r) {
     check_golden(gelu_backward(c.input("grad_out", dt), c.input("x", dt)), c, "out", dt);
   };
   const std::map<std::string, ScalarFn> scalar = {
-      {"add_scalar", add}, {"sub_scalar", sub}, {"mul_scalar", mul}, {"div_scalar", div},
+      {"add_scalar", add},        {"sub_scalar", sub}, {"mul_scalar", mul}, {"div_scalar", div},
       {"pow_scalar", chase::pow}, {"gt_scalar", gt},   {"lt_scalar", lt}};
   for (const auto& [op, fn] : scalar) {
     r[op] = [fn](const GoldenCase& c, DType dt) {
@@ -75,7 +78,8 @@ void add_reductions(Registry& r) {
     check_golden(out, c, "out", dt);
   };
   using ArgFn = Tensor (*)(const Tensor&, std::int64_t, bool);
-  for (const auto& [op, fn] : std::map<std::string, ArgFn>{{"argmax", argmax}, {"argmin", argmin}}) {
+  for (const auto& [op, fn] :
+       std::map<std::string, ArgFn>{{"argmax", argmax}, {"argmin", argmin}}) {
     r[op] = [fn](const GoldenCase& c, DType dt) {
       auto out = fn(c.input("x", dt), c.param<std::int64_t>("dim"), c.param<bool>("keepdim"));
       check_golden(out, c, "out", dt);
@@ -219,8 +223,8 @@ void add_indexing(Registry& r) {
     check_golden(out, c, "out", dt);
   };
   r["scatter_add"] = [](const GoldenCase& c, DType dt) {
-    auto out = scatter_add(c.input("base", dt), c.param<std::int64_t>("dim"),
-                           c.input("index", dt), c.input("src", dt));
+    auto out = scatter_add(c.input("base", dt), c.param<std::int64_t>("dim"), c.input("index", dt),
+                           c.input("src", dt));
     check_golden(out, c, "out", dt);
   };
   r["index_select"] = [](const GoldenCase& c, DType dt) {
@@ -236,7 +240,8 @@ void add_indexing(Registry& r) {
 
 void add_creation(Registry& r) {
   r["arange"] = [](const GoldenCase& c, DType dt) {
-    auto out = arange(c.param<double>("start"), c.param<double>("end"), c.param<double>("step"), dt);
+    auto out =
+        arange(c.param<double>("start"), c.param<double>("end"), c.param<double>("step"), dt);
     check_golden(out, c, "out", dt);
   };
 }
