@@ -91,3 +91,19 @@ TEST_CASE("gradcheck rejects inputs it cannot perturb one element at a time") {
                        "gradcheck: input 0 must be a leaf (made by 'mul'); pass detach()", Error);
   CHECK_THROWS_AS(gradcheck(f, {x}, {.eps = 0}), Error);
 }
+
+TEST_CASE("gradcheck passes a whole small CNN: conv, batch norm, gelu, pooling, linear, loss") {
+  Tensor target = Tensor::from_vector({2, 0}, {2}, DType::i64);
+  auto cnn = [target](const std::vector<Variable>& p) {
+    auto h = conv2d(p[0], p[1], p[2], {.padding = {1, 1}});
+    h = max_pool2d(gelu(batch_norm(h, p[3], p[4], 1e-5).out), {});
+    auto logits = matmul(flatten(h, 1), transpose(p[5], 0, 1));
+    return cross_entropy(logits, target);
+  };
+  std::vector<Variable> params = {f64_leaf({2, 2, 4, 4}, 10), f64_leaf({3, 2, 3, 3}, 11),
+                                  f64_leaf({3}, 12),          f64_leaf({3}, 13),
+                                  f64_leaf({3}, 14),          f64_leaf({3, 12}, 15)};
+  auto result = gradcheck(cnn, params);
+  INFO(result.str());
+  CHECK(result.passed);
+}
