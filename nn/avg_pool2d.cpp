@@ -1,0 +1,18 @@
+#include "nn/avg_pool2d.h"
+
+#include "autograd/functions.h"
+#include "nn/pool_checks.h"
+
+namespace chase {
+
+AvgPool2d::AvgPool2d(const Pool2dOptions& options) : Module("AvgPool2d"), options_(options) {
+  check_pool_options(options, "AvgPool2d");
+}
+
+Variable AvgPool2d::forward(const Variable& x) {
+  CHASE_CHECK(x.defined() && x.dim() == 4, "AvgPool2d: expected input [N, C, H, W], got {}",
+              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+  return avg_pool2d(x, options_);
+}
+
+}  // namespace chase

@@ -1,0 +1,108 @@
+#include "nn/optim/sgd.h"
+
+#include <set>
+
+#include "tensor/ops.h"
+
+namespace chase {
+namespace {
+
+void check_options(const SgdOptions& o) {
+  CHASE_CHECK(o.lr >= 0.0, "Sgd: lr must be non-negative, got {}", o.lr);
+  CHASE_CHECK(o.momentum >= 0.0, "Sgd: momentum must be non-negative, got {}", o.momentum);
+  CHASE_CHECK(o.weight_decay >= 0.0, "Sgd: weight_decay must be non-negative, got {}",
+              o.weight_decay);
+  CHASE_CHECK(!o.nesterov || (o.momentum > 0.0 && o.dampening == 0.0),
+              "Sgd: nesterov needs momentum > 0 and dampening 0, got momentum {} and dampening {}",
+              o.momentum, o.dampening);
+}
+
+std::string describe(const Tensor& t) {
+  return fmt::format("{} {}", name(t.dtype()), to_string(t.shape()));
+}
+
+}  // namespace
+
+bool decay_only_weights(const std::string&, const Variable& parameter) {
+  return parameter.dim() >= 2;
+}
+
+Sgd::Sgd(std::vector<NamedVariable> parameters, const SgdOptions& options,
+         WeightDecayFilter decays)
+    : options_(options) {
+  check_options(options);
+  std::set<std::string> names;
+  for (auto& [name, parameter] : parameters) {
+    CHASE_CHECK(parameter.defined() && parameter.requires_grad() && parameter.is_leaf(),
+                "Sgd: parameter \"{}\" must be a leaf Variable that requires grad", name);
+    CHASE_CHECK(names.insert(name).second, "Sgd: parameter name \"{}\" appears twice", name);
+    bool decay = !decays || decays(name, parameter);
+    slots_.push_back({std::move(name), std::move(parameter), decay, Tensor()});
+  }
+}
+
+void Sgd::set_lr(double lr) {
+  CHASE_CHECK(lr >= 0.0, "Sgd::set_lr: lr must be non-negative, got {}", lr);
+  options_.lr = lr;
+}
+
+void Sgd::step() {
+  const auto& o = options_;
+  for (auto& slot : slots_) {
+    if (!slot.parameter.has_grad()) continue;
+    const Tensor& p = slot.parameter.value();
+    Tensor d = slot.parameter.grad();
+    if (slot.decays && o.weight_decay != 0.0) d = add(d, mul(p, o.weight_decay));
+    if (o.momentum != 0.0) {
+      if (!slot.momentum_buffer.defined()) {
+        slot.momentum_buffer = d.clone();
+      } else {
+        slot.momentum_buffer =
+            add(mul(slot.momentum_buffer, o.momentum), mul(d, 1.0 - o.dampening));
+      }
+      d = o.nesterov ? add(d, mul(slot.momentum_buffer, o.momentum)) : slot.momentum_buffer;
+    }
+    slot.parameter.set_value(sub(p, mul(d, o.lr)));
+  }
+}
+
+void Sgd::zero_grad() {
+  for (auto& slot : slots_) slot.parameter.zero_grad();
+}
+
+TensorMap Sgd::momentum_buffers() const {
+  TensorMap buffers;
+  for (const auto& slot : slots_) {
+    if (slot.momentum_buffer.defined()) buffers.emplace(slot.name, slot.momentum_buffer);
+  }
+  return buffers;
+}
+
+void Sgd::load_momentum_buffers(const TensorMap& buffers) {
+  std::vector<std::string> problems;
+  std::set<std::string> known;
+  for (const auto& slot : slots_) {
+    known.insert(slot.name);
+    auto found = buffers.find(slot.name);
+    if (found == buffers.end()) continue;
+    const Tensor& t = found->second;
+    const Tensor& p = slot.parameter.value();
+    if (!t.defined() || t.shape() != p.shape() || t.dtype() != p.dtype()) {
+      problems.push_back(fmt::format("\"{}\": expected {}, got {}", slot.name, describe(p),
+                                     t.defined() ? describe(t) : "an undefined tensor"));
+    }
+  }
+  for (const auto& [name, t] : buffers) {
+    if (!known.contains(name)) problems.push_back(fmt::format("unexpected \"{}\"", name));
+  }
+  CHASE_CHECK(problems.empty(), "Sgd::load_momentum_buffers: {} problem(s): {}", problems.size(),
+              fmt::join(problems, "; "));
+  for (auto& slot : slots_) {
+    auto found = buffers.find(slot.name);
+    slot.momentum_buffer = found == buffers.end()
+                               ? Tensor()
+                               : found->second.to(slot.parameter.device()).clone();
+  }
+}
+
+}  // namespace chase
