@@ -202,7 +202,7 @@ void conv_pool_cases(CaseList& list) {
              return avg_pool2d(x[0], {.kernel = {3, 3}, .stride = {1, 1}, .padding = {1, 1}});
            },
            "avg_pool2d_padded")
-      .add("avg_pool2d", "kernel=3, stride=2, padding=1, count_include_pad=false",
+      .add("avg_pool2d", "kernel=3, stride=2, padding=1, exclude pad",
            {any({1, 2, 5, 5})},
            [](const Inputs& x) {
              return avg_pool2d(x[0], {.kernel = {3, 3},
@@ -325,7 +325,7 @@ void join_index_cases(CaseList& list) {
            [](const Inputs& x) { return concat(x, 1); }, "concat")
       .add("concat", "dim=0, one constant", {any({2, 3}), constant(any({1, 3}))},
            [](const Inputs& x) { return concat(x, 0); })
-      .add("split", "sizes {1, 2, 3}, dim=1, parts rejoined in another order", {any({2, 6})},
+      .add("split", "sizes {1, 2, 3}, dim=1, rejoined reordered", {any({2, 6})},
            [](const Inputs& x) {
              auto parts = split(x[0], {1, 2, 3}, 1);
              return concat({parts[2], mul(parts[0], 2.0), parts[1]}, 1);

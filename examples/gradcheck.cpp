@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   }
   fmt::print("gradcheck: f64 central differences, eps {:g}, pass when |a - n| <= {:g} + {:g} |n|\n\n",
              args.options.eps, args.options.atol, args.options.rtol);
-  fmt::print("{:<22} {:<44} {:<34} {:>11} {:>11}  {}\n", "op", "inputs", "args", "max abs err",
+  fmt::print("{:<20} {:<42} {:<42} {:>11} {:>11}  {}\n", "op", "inputs", "args", "max abs err",
              "max rel err", "result");
 
   int cases = 0, failures = 0;
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     if (!result.passed) ++failures;
     worst_abs = std::max(worst_abs, result.max_abs_error());
     worst_rel = std::max(worst_rel, result.max_rel_error());
-    fmt::print("{:<22} {:<44} {:<34} {:>11.2e} {:>11.2e}  {}\n", op_case.op, op_case.shapes(),
+    fmt::print("{:<20} {:<42} {:<42} {:>11.2e} {:>11.2e}  {}\n", op_case.op, op_case.shapes(),
                op_case.args, result.max_abs_error(), result.max_rel_error(), result_text);
     if (args.verbose || !result.passed) fmt::print("{}", result.str());
   }
