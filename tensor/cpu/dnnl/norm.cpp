@@ -62,11 +62,12 @@ CacheKey norm_key(const memory::dims& data, Flags flags, double eps, std::int64_
   return key;
 }
 
-// ---- batch norm: x [N, C, *] seen as [N, C, S] ---------------------------------------
+// ---- batch norm: x [N, C, *] seen as [N, C, S, 1] ------------------------------------
+// 4-d because oneDNN 2.6 has only its slow reference batch norm for 3-d tensors.
 
 memory::dims batch_norm_dims(const Tensor& x) {
   const auto n = x.size(0), c = x.size(1);
-  return {n, c, x.numel() / (n * c)};
+  return {n, c, x.numel() / (n * c), 1};
 }
 
 struct BatchNormForward {
@@ -122,7 +123,9 @@ dnnl::layer_normalization_forward::primitive_desc layer_norm_forward_pd(const me
 
 // The backward's propagation kind and scratch outputs: oneDNN computes the
 // scale gradient whenever it uses a scale in `backward`, so a gradient the
-// caller does not want still needs somewhere to go.
+// caller does not want still needs somewhere to go. oneDNN 2.6 also refuses to
+// run a backward with use_shift unless given a shift, which the gradients do
+// not depend on and it does not read: the bias gradient's memory stands in.
 struct AffineGrads {
   dnnl::prop_kind prop;
   Tensor weight, bias;
@@ -193,6 +196,7 @@ void DnnlKernels::batch_norm_backward(const Tensor& grad_x, const Tensor& grad_w
                                       {DNNL_ARG_MEAN, {channels, &mean}},
                                       {DNNL_ARG_VARIANCE, {channels, &var}},
                                       {DNNL_ARG_SCALE, {channels, &weight}},
+                                      {DNNL_ARG_SHIFT, {channels, &grads.bias}},
                                       {DNNL_ARG_DIFF_SRC, {data, &grad_x}},
                                       {DNNL_ARG_DIFF_SCALE, {channels, &grads.weight}},
                                       {DNNL_ARG_DIFF_SHIFT, {channels, &grads.bias}}}));
@@ -246,6 +250,7 @@ void DnnlKernels::layer_norm_backward(const Tensor& grad_x, const Tensor& grad_w
                                       {DNNL_ARG_MEAN, {rows, &mean}},
                                       {DNNL_ARG_VARIANCE, {rows, &var}},
                                       {DNNL_ARG_SCALE, {cols, &weight}},
+                                      {DNNL_ARG_SHIFT, {cols, &grads.bias}},
                                       {DNNL_ARG_DIFF_SRC, {data, &grad_x}},
                                       {DNNL_ARG_DIFF_SCALE, {cols, &grads.weight}},
                                       {DNNL_ARG_DIFF_SHIFT, {cols, &grads.bias}}}));

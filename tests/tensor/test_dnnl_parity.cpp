@@ -1,0 +1,337 @@
+// The oneDNN backend against the reference backend (the truth), through the
+// public ops, on random shapes: odd sizes, batch 1, strided inputs, groups,
+// depthwise and dilated convolutions, strides and padding.
+//
+// Tolerances. Both backends compute in f32 (unit roundoff 2^-24 = 6e-8) but
+// sum in different orders (oneDNN blocks and vectorises its reductions), and
+// oneDNN's exp/log inside softmax are polynomial approximations. The largest
+// differences measured on these cases: 1.3e-6 (a conv weight gradient, ~160
+// terms), 3.4e-6 (log-softmax near 0, against the reference's 1e-6 error vs
+// f64). Reductions are checked at rtol = atol = 1e-4: a margin of ~30x over
+// those, and far below the ~1e-1 that a missed or misplaced term produces.
+// Elementwise ops have no reduction; oneDNN's approximations measured within
+// 3.4 ulp or 4e-7 absolute of f64 on these ranges, checked at 1e-5.
+#ifdef CHASE_WITH_DNNL
+
+#include <functional>
+#include <vector>
+
+#include "tensor/kernels.h"
+#include "tests/test_util.h"
+
+using namespace chase;
+using chase::test::check_close;
+using chase::test::random_tensor;
+
+namespace {
+
+constexpr double kReductionTol = 1e-4;
+constexpr double kElementwiseTol = 1e-5;
+
+// Runs `compute` on both backends and compares every tensor it returns.
+void check_parity(const std::function<std::vector<Tensor>()>& compute, double tol,
+                  const std::string& what) {
+  std::vector<Tensor> expected, actual;
+  {
+    ScopedCpuBackend reference(CpuBackend::reference);
+    expected = compute();
+  }
+  {
+    ScopedCpuBackend dnnl(CpuBackend::dnnl);
+    actual = compute();
+  }
+  REQUIRE(expected.size() == actual.size());
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    check_close(actual[i], expected[i], tol, tol, what + " output " + std::to_string(i));
+}
+
+struct ConvCase {
+  std::string name;
+  Shape x, w;
+  Conv2dOptions options;
+  bool bias;
+};
+
+std::vector<ConvCase> conv_cases() {
+  return {
+      {"odd 7x5 image, 3 channels", {2, 3, 7, 5}, {4, 3, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
+      {"batch 1, stride 2", {1, 8, 9, 9}, {16, 8, 3, 3}, {{2, 2}, {1, 1}, {1, 1}, 1}, true},
+      {"groups 2, dilation 2", {2, 6, 8, 7}, {4, 3, 3, 3}, {{1, 1}, {2, 2}, {2, 2}, 2}, false},
+      {"depthwise", {3, 8, 10, 10}, {8, 1, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 8}, true},
+      {"depthwise, multiplier 2, stride 2", {2, 8, 10, 9}, {16, 1, 3, 3},
+       {{2, 2}, {1, 1}, {1, 1}, 8}, false},
+      {"1x1", {2, 16, 6, 6}, {8, 16, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, true},
+      {"rectangular everything", {2, 3, 11, 13}, {5, 3, 5, 3}, {{2, 1}, {2, 1}, {1, 2}, 1}, true},
+      {"channels off the 16-block", {2, 17, 9, 9}, {19, 17, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1},
+       true},
+      {"wide layer", {4, 32, 16, 16}, {64, 32, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
+      {"no padding, stride 3", {2, 4, 12, 10}, {6, 4, 4, 2}, {{3, 3}, {0, 0}, {1, 1}, 1}, false},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("dnnl conv2d forward, input and weight gradients match the reference") {
+  std::uint64_t seed = 100;
+  for (const auto& c : conv_cases()) {
+    auto x = random_tensor(c.x, ++seed);
+    auto w = random_tensor(c.w, ++seed);
+    auto bias = c.bias ? random_tensor({c.w[0]}, ++seed) : Tensor();
+    auto out_shape = conv2d_output_shape(c.x, c.w, c.options);
+    auto grad_out = random_tensor(out_shape, ++seed);
+    check_parity([&] { return std::vector{conv2d(x, w, bias, c.options)}; }, kReductionTol,
+                 c.name + ": forward");
+    check_parity(
+        [&] { return std::vector{conv2d_backward_input(grad_out, w, c.x, c.options)}; },
+        kReductionTol, c.name + ": input gradient");
+    check_parity(
+        [&] { return std::vector{conv2d_backward_weight(grad_out, x, c.w, c.options)}; },
+        kReductionTol, c.name + ": weight gradient");
+  }
+}
+
+TEST_CASE("dnnl conv2d takes strided inputs through the public op") {
+  // An NHWC buffer seen as NCHW: the op makes it contiguous before the kernel.
+  auto x = random_tensor({2, 9, 7, 5}, 1).permute({0, 3, 1, 2});
+  auto w = random_tensor({6, 5, 3, 3}, 2);
+  Conv2dOptions options{{1, 1}, {1, 1}, {1, 1}, 1};
+  check_parity([&] { return std::vector{conv2d(x, w, {}, options)}; }, kReductionTol,
+               "permuted input");
+}
+
+TEST_CASE("dnnl conv2d primitives of equal shapes but different options do not collide") {
+  auto x = random_tensor({2, 4, 9, 9}, 3);
+  auto w = random_tensor({4, 4, 3, 3}, 4);
+  // A 3x3 kernel keeps 9x9 with padding 1, and with dilation 2 and padding 2:
+  // same shapes, different primitives.
+  Conv2dOptions padded{{1, 1}, {1, 1}, {1, 1}, 1};
+  Conv2dOptions dilated{{1, 1}, {2, 2}, {2, 2}, 1};
+  check_parity(
+      [&] {
+        return std::vector{conv2d(x, w, {}, padded), conv2d(x, w, {}, dilated),
+                           conv2d(x, w, {}, padded)};
+      },
+      kReductionTol, "interleaved options");
+}
+
+TEST_CASE("dnnl matmul matches the reference on odd, transposed and broadcast operands") {
+  struct MatmulCase {
+    std::string name;
+    std::function<Tensor()> a, b;
+  };
+  std::vector<MatmulCase> cases{
+      {"7x5 @ 5x3", [] { return random_tensor({7, 5}, 1); }, [] { return random_tensor({5, 3}, 2); }},
+      {"64x128 @ 128x96", [] { return random_tensor({64, 128}, 3); },
+       [] { return random_tensor({128, 96}, 4); }},
+      {"transposed a", [] { return random_tensor({9, 13}, 5).transpose(0, 1); },
+       [] { return random_tensor({9, 6}, 6); }},
+      {"transposed b", [] { return random_tensor({13, 9}, 7); },
+       [] { return random_tensor({6, 9}, 8).transpose(0, 1); }},
+      {"batched", [] { return random_tensor({3, 7, 5}, 9); },
+       [] { return random_tensor({3, 5, 4}, 10); }},
+      {"batch 1", [] { return random_tensor({1, 7, 5}, 11); },
+       [] { return random_tensor({1, 5, 4}, 12); }},
+      {"b broadcast over the batch", [] { return random_tensor({4, 7, 5}, 13); },
+       [] { return random_tensor({5, 3}, 14); }},
+      {"a broadcast over the batch", [] { return random_tensor({7, 5}, 15); },
+       [] { return random_tensor({4, 5, 3}, 16); }},
+      {"batch dims broadcast both ways", [] { return random_tensor({2, 1, 6, 5}, 17); },
+       [] { return random_tensor({1, 3, 5, 4}, 18); }},
+      {"strided rows and columns", [] { return random_tensor({14, 10}, 19).slice(1, 0, 10, 2); },
+       [] { return random_tensor({5, 8}, 20).slice(0, 0, 5).slice(1, 1, 8, 2); }},
+      {"transposed batch", [] { return random_tensor({5, 3, 7}, 21).permute({1, 2, 0}); },
+       [] { return random_tensor({3, 5, 2}, 22); }},
+      {"vector @ matrix", [] { return random_tensor({5}, 23); },
+       [] { return random_tensor({5, 3}, 24); }},
+      {"matrix @ vector", [] { return random_tensor({4, 5}, 25); },
+       [] { return random_tensor({5}, 26); }},
+  };
+  for (const auto& c : cases) {
+    auto a = c.a(), b = c.b();
+    check_parity([&] { return std::vector{matmul(a, b)}; }, kReductionTol, c.name);
+  }
+}
+
+TEST_CASE("dnnl average pooling matches the reference") {
+  struct PoolCase {
+    std::string name;
+    Shape x;
+    Pool2dOptions options;
+  };
+  std::vector<PoolCase> cases{
+      {"2x2 stride 2", {2, 3, 8, 6}, {{2, 2}, {2, 2}, {0, 0}, true}},
+      {"odd 7x5, window 2", {2, 3, 7, 5}, {{2, 2}, {2, 2}, {0, 0}, true}},
+      {"3x3 stride 2 padded, pad counted", {1, 4, 7, 5}, {{3, 3}, {2, 2}, {1, 1}, true}},
+      {"3x3 stride 2 padded, pad not counted", {1, 4, 7, 5}, {{3, 3}, {2, 2}, {1, 1}, false}},
+      {"rectangular window", {3, 2, 9, 8}, {{3, 2}, {1, 2}, {1, 0}, false}},
+  };
+  std::uint64_t seed = 200;
+  for (const auto& c : cases) {
+    auto x = random_tensor(c.x, ++seed);
+    auto out = avg_pool2d(x, c.options);
+    auto grad_out = random_tensor(out.shape(), ++seed);
+    check_parity([&] { return std::vector{avg_pool2d(x, c.options)}; }, kReductionTol,
+                 c.name + ": forward");
+    check_parity([&] { return std::vector{avg_pool2d_backward(grad_out, c.x, c.options)}; },
+                 kReductionTol, c.name + ": backward");
+  }
+}
+
+TEST_CASE("dnnl adaptive average pooling matches the reference, divisible or not") {
+  struct AdaptiveCase {
+    Shape x;
+    Pair output;
+  };
+  std::vector<AdaptiveCase> cases{
+      {{2, 5, 8, 8}, {1, 1}}, {{1, 3, 8, 6}, {2, 3}}, {{2, 3, 7, 5}, {3, 2}}};
+  std::uint64_t seed = 300;
+  for (const auto& c : cases) {
+    auto x = random_tensor(c.x, ++seed);
+    auto grad_out = random_tensor({c.x[0], c.x[1], c.output[0], c.output[1]}, ++seed);
+    auto name = to_string(c.x) + " -> " + std::to_string(c.output[0]) + "x" +
+                std::to_string(c.output[1]);
+    check_parity([&] { return std::vector{adaptive_avg_pool2d(x, c.output)}; }, kReductionTol,
+                 name + ": forward");
+    check_parity([&] { return std::vector{adaptive_avg_pool2d_backward(grad_out, c.x)}; },
+                 kReductionTol, name + ": backward");
+  }
+}
+
+TEST_CASE("dnnl batch norm matches the reference: training, inference, backward") {
+  struct NormCase {
+    Shape x;
+    bool affine;
+  };
+  std::vector<NormCase> cases{{{4, 3, 7, 5}, true},
+                              {{1, 6, 5, 5}, false},
+                              {{8, 5}, true},
+                              {{3, 4, 9}, true},
+                              {{16, 32, 8, 8}, true}};
+  std::uint64_t seed = 500;
+  for (const auto& c : cases) {
+    const auto channels = c.x[1];
+    auto name = to_string(c.x) + (c.affine ? " affine" : " plain");
+    // An offset mean and a non-unit spread exercise the statistics.
+    auto x = random_tensor(c.x, ++seed, DType::f32, 1.0, 4.0);
+    auto weight = c.affine ? random_tensor({channels}, ++seed, DType::f32, 0.5, 1.5) : Tensor();
+    auto bias = c.affine ? random_tensor({channels}, ++seed) : Tensor();
+    auto grad_out = random_tensor(c.x, ++seed);
+    auto running_mean = random_tensor({channels}, ++seed);
+    auto running_var = random_tensor({channels}, ++seed, DType::f32, 0.5, 2.0);
+    const double eps = 1e-5;
+
+    check_parity(
+        [&] {
+          auto r = batch_norm(x, weight, bias, eps);
+          return std::vector{r.out, r.mean, r.invstd};
+        },
+        kReductionTol, name + ": training forward");
+    check_parity(
+        [&] {
+          return std::vector{
+              batch_norm_inference(x, weight, bias, running_mean, running_var, eps)};
+        },
+        kReductionTol, name + ": inference");
+    // Both backends start from the same (reference) statistics.
+    NormResult saved;
+    {
+      ScopedCpuBackend reference(CpuBackend::reference);
+      saved = batch_norm(x, weight, bias, eps);
+    }
+    check_parity(
+        [&] {
+          auto g = batch_norm_backward(grad_out, x, weight, saved.mean, saved.invstd);
+          return c.affine ? std::vector{g.x, g.weight, g.bias} : std::vector{g.x};
+        },
+        kReductionTol, name + ": backward");
+  }
+}
+
+TEST_CASE("dnnl layer norm matches the reference: forward and backward") {
+  struct NormCase {
+    Shape x;
+    std::int64_t normalized_dims;
+    bool affine;
+  };
+  std::vector<NormCase> cases{
+      {{7, 5}, 1, true}, {{1, 33}, 1, false}, {{2, 3, 16}, 1, true}, {{4, 6, 5}, 2, true}};
+  std::uint64_t seed = 600;
+  for (const auto& c : cases) {
+    Shape normalized(c.x.end() - c.normalized_dims, c.x.end());
+    auto name = to_string(c.x) + " over " + to_string(normalized);
+    auto x = random_tensor(c.x, ++seed, DType::f32, -2.0, 3.0);
+    auto weight = c.affine ? random_tensor(normalized, ++seed, DType::f32, 0.5, 1.5) : Tensor();
+    auto bias = c.affine ? random_tensor(normalized, ++seed) : Tensor();
+    auto grad_out = random_tensor(c.x, ++seed);
+    const double eps = 1e-5;
+    check_parity(
+        [&] {
+          auto r = layer_norm(x, c.normalized_dims, weight, bias, eps);
+          return std::vector{r.out, r.mean, r.invstd};
+        },
+        kReductionTol, name + ": forward");
+    NormResult saved;
+    {
+      ScopedCpuBackend reference(CpuBackend::reference);
+      saved = layer_norm(x, c.normalized_dims, weight, bias, eps);
+    }
+    check_parity(
+        [&] {
+          auto g = layer_norm_backward(grad_out, x, c.normalized_dims, weight, saved.mean,
+                                       saved.invstd);
+          return c.affine ? std::vector{g.x, g.weight, g.bias} : std::vector{g.x};
+        },
+        kReductionTol, name + ": backward");
+  }
+}
+
+// Strided inputs take the reference path; comparing them checks that they do.
+TEST_CASE("dnnl unary ops match the reference, contiguous or strided") {
+  struct UnaryCase {
+    std::string name;
+    Tensor (*op)(const Tensor&);
+    double low, high;  // the op's domain
+  };
+  std::vector<UnaryCase> cases{
+      {"relu", relu, -3, 3},   {"gelu", gelu, -5, 5}, {"exp", exp, -20, 20},
+      {"sqrt", sqrt, 0, 100},  {"abs", abs, -3, 3},   {"tanh", tanh, -8, 8},
+      {"sigmoid", sigmoid, -20, 20},
+  };
+  std::uint64_t seed = 700;
+  for (const auto& c : cases) {
+    auto x = random_tensor({5, 7, 33}, ++seed, DType::f32, c.low, c.high);
+    check_parity([&] { return std::vector{c.op(x)}; }, kElementwiseTol, c.name + " contiguous");
+    auto strided = x.transpose(0, 2);
+    check_parity([&] { return std::vector{c.op(strided)}; }, kElementwiseTol,
+                 c.name + " transposed");
+  }
+}
+
+TEST_CASE("dnnl softmax and log-softmax match the reference along every dim") {
+  auto x = random_tensor({3, 5, 7}, 800, DType::f32, -10, 10);
+  std::uint64_t seed = 801;
+  for (std::int64_t dim : {0, 1, 2, -1}) {
+    auto name = "dim " + std::to_string(dim);
+    auto grad_out = random_tensor(x.shape(), ++seed);
+    check_parity(
+        [&] {
+          auto y = softmax(x, dim), log_y = log_softmax(x, dim);
+          return std::vector{y, log_y};
+        },
+        kReductionTol, name + ": forward");
+    Tensor y, log_y;
+    {
+      ScopedCpuBackend reference(CpuBackend::reference);
+      y = softmax(x, dim);
+      log_y = log_softmax(x, dim);
+    }
+    check_parity(
+        [&] {
+          return std::vector{softmax_backward(grad_out, y, dim),
+                             log_softmax_backward(grad_out, log_y, dim)};
+        },
+        kReductionTol, name + ": backward");
+  }
+}
+
+#endif  // CHASE_WITH_DNNL
