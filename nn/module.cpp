@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include "tensor/ops.h"
 
 namespace chase {
 namespace {
