@@ -40,7 +40,10 @@ std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path, con
               "{}: cannot open {}: {} (expected the official CIFAR binary files; `chase data "
               "fetch` downloads them)",
               op, path.string(), std::strerror(errno));
-  std::vector<std::uint8_t> bytes(std::filesystem::file_size(path));
+  std::error_code error;
+  auto size = std::filesystem::file_size(path, error);
+  CHASE_CHECK(!error, "{}: cannot read the size of {}: {}", op, path.string(), error.message());
+  std::vector<std::uint8_t> bytes(size);
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   CHASE_CHECK(static_cast<std::size_t>(in.gcount()) == bytes.size(),
               "{}: read error in {} after {} of {} bytes", op, path.string(), in.gcount(),

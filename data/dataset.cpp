@@ -1,6 +1,7 @@
 #include "data/dataset.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "tensor/error.h"
 
@@ -34,7 +35,7 @@ ImageDataset::ImageDataset(std::string name, ImageShape shape, Pixels pixels,
   auto bad = std::ranges::find_if(
       labels_, [&](std::int64_t label) { return label < 0 || label >= num_classes_; });
   CHASE_CHECK(bad == labels_.end(), "ImageDataset {}: label {} of sample {} is outside [0, {})",
-              name_, bad == labels_.end() ? 0 : *bad, bad - labels_.begin(), num_classes_);
+              name_, *bad, bad - labels_.begin(), num_classes_);
 }
 
 std::int64_t ImageDataset::label(std::int64_t index) const {
@@ -77,6 +78,34 @@ std::int64_t SubsetDataset::label(std::int64_t index) const {
 
 void SubsetDataset::read_image(std::int64_t index, std::span<float> out) const {
   base_->read_image(base_index(index, "SubsetDataset::read_image"), out);
+}
+
+ChannelStatistics channel_statistics(const Dataset& dataset) {
+  auto shape = dataset.image_shape();
+  CHASE_CHECK(dataset.size() > 0, "channel_statistics: {} is empty", dataset.name());
+  // Sums in double: 50000 x 1024 f32 values per channel would lose digits in float.
+  std::vector<double> sum(static_cast<std::size_t>(shape.channels));
+  std::vector<double> sum_of_squares(sum.size());
+  std::vector<float> image(static_cast<std::size_t>(shape.numel()));
+  auto plane = static_cast<std::size_t>(shape.height * shape.width);
+  for (std::int64_t i = 0; i < dataset.size(); ++i) {
+    dataset.read_image(i, image);
+    for (std::size_t c = 0; c < sum.size(); ++c) {
+      for (float v : std::span(image).subspan(c * plane, plane)) {
+        sum[c] += v;
+        sum_of_squares[c] += static_cast<double>(v) * v;
+      }
+    }
+  }
+  double count = static_cast<double>(dataset.size()) * static_cast<double>(plane);
+  ChannelStatistics statistics;
+  for (std::size_t c = 0; c < sum.size(); ++c) {
+    double mean = sum[c] / count;
+    statistics.mean.push_back(static_cast<float>(mean));
+    statistics.stddev.push_back(
+        static_cast<float>(std::sqrt(std::max(0.0, sum_of_squares[c] / count - mean * mean))));
+  }
+  return statistics;
 }
 
 }  // namespace chase::data

@@ -89,4 +89,11 @@ class SubsetDataset final : public Dataset {
   std::string name_;
 };
 
+// Per-channel mean and (population) standard deviation of all pixels of a
+// dataset, as read by read_image: the arguments of Normalize for its training set.
+struct ChannelStatistics {
+  std::vector<float> mean, stddev;
+};
+ChannelStatistics channel_statistics(const Dataset& dataset);
+
 }  // namespace chase::data

@@ -127,16 +127,8 @@ void write_marker(const fs::path& folder, const std::string& text) {
   fs::rename(temporary, folder / kMarkerName);
 }
 
-}  // namespace
-
-std::vector<std::string> fetchable_datasets() {
-  std::vector<std::string> names;
-  for (const auto& source : sources()) names.push_back(source.name);
-  return names;
-}
-
-FetchResult fetch_dataset(std::string_view name, const fs::path& dir, const FetchOptions& options) {
-  const auto& source = find_source(name);
+FetchResult fetch_verified_dataset(const DatasetSource& source, const fs::path& dir,
+                                   const FetchOptions& options) {
   auto md5 = checked_md5(options.md5.empty() ? source.md5 : options.md5);
   auto url = options.url.empty() ? source.url : options.url;
   fs::create_directories(dir);
@@ -151,6 +143,23 @@ FetchResult fetch_dataset(std::string_view name, const fs::path& dir, const Fetc
   install_extracted(archive, dir, source);
   write_marker(folder, marker_text(source, md5));
   return {folder, false};
+}
+
+}  // namespace
+
+std::vector<std::string> fetchable_datasets() {
+  std::vector<std::string> names;
+  for (const auto& source : sources()) names.push_back(source.name);
+  return names;
+}
+
+FetchResult fetch_dataset(std::string_view name, const fs::path& dir, const FetchOptions& options) {
+  try {
+    return fetch_verified_dataset(find_source(name), dir, options);
+  } catch (const fs::filesystem_error& error) {
+    // Folder and rename failures (a full disk, a read-only DIR) as the library's own error type.
+    throw Error(fmt::format("fetch_dataset: {} into {}: {}", name, dir.string(), error.what()));
+  }
 }
 
 }  // namespace chase::data

@@ -174,4 +174,8 @@ TEST_CASE("fetch checks the dataset name and the checksum's form") {
       fetch_dataset("cifar100", dest.path(), quiet("file:///nowhere", std::string(32, 'f'))),
       doctest::Contains("download_file: downloading file:///nowhere failed after 0 bytes"), Error);
   CHECK_FALSE(fs::exists(dest / "cifar-100-binary.tar.gz.part"));
+  test::write_bytes(dest / "a-file", "");
+  CHECK_THROWS_WITH_AS(
+      fetch_dataset("cifar10", dest / "a-file/sub"),
+      test::contains("fetch_dataset: cifar10 into " + (dest / "a-file/sub").string()), Error);
 }

@@ -255,6 +255,15 @@ TEST_CASE("a subset dataset serves the split's samples to a loader") {
   CHECK_THROWS_AS(SubsetDataset(dataset, {40}, "bad"), Error);
 }
 
+TEST_CASE("channel statistics: mean and population stddev per channel") {
+  // Channel 0 holds 0 and 1 (mean 0.5, stddev 0.5); channel 1 holds 0.25 everywhere.
+  ImageDataset two("two", {2, 1, 2}, std::vector<float>{0, 1, 0.25f, 0.25f, 1, 0, 0.25f, 0.25f},
+                   {0, 1}, 2);
+  auto statistics = channel_statistics(two);
+  CHECK(statistics.mean == std::vector<float>{0.5f, 0.25f});
+  CHECK(statistics.stddev == std::vector<float>{0.5f, 0.0f});
+}
+
 TEST_CASE("image datasets check their buffers and labels") {
   CHECK_THROWS_WITH_AS(ImageDataset("x", {1, 2, 2}, std::vector<std::uint8_t>(7), {0, 1}, 2),
                        "ImageDataset x: 2 labels of [1, 2, 2] images need 8 pixel values, got 7",
