@@ -120,7 +120,8 @@ TEST_CASE("dnnl matmul matches the reference on odd, transposed and broadcast op
     std::function<Tensor()> a, b;
   };
   std::vector<MatmulCase> cases{
-      {"7x5 @ 5x3", [] { return random_tensor({7, 5}, 1); }, [] { return random_tensor({5, 3}, 2); }},
+      {"7x5 @ 5x3", [] { return random_tensor({7, 5}, 1); },
+       [] { return random_tensor({5, 3}, 2); }},
       {"64x128 @ 128x96", [] { return random_tensor({64, 128}, 3); },
        [] { return random_tensor({128, 96}, 4); }},
       {"transposed a", [] { return random_tensor({9, 13}, 5).transpose(0, 1); },

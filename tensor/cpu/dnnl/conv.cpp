@@ -10,7 +10,7 @@
 //   3x3 depthwise 32:  0.17 0.21 0.14  vs  2.0 3.4 11.9
 //   1x1 48->24 16x16:  0.43 0.39 0.39  vs  0.21 0.18 0.41
 //   1x1 24->12 32x32:  1.25 1.12 0.95  vs  0.33 0.25 0.27
-// Reordered copies and the scratchpad live in reused buffers (scratch.h).
+// Reordered copies live in reused buffers (scratch.h).
 #include "tensor/cpu/dnnl/dnnl_kernels.h"
 #include "tensor/cpu/dnnl/engine.h"
 #include "tensor/cpu/dnnl/layout.h"
@@ -58,9 +58,9 @@ CacheKey conv_key(const Shape& x, const Shape& w, const Shape& out, const Conv2d
                   bool with_bias) {
   CacheKey key;
   for (const Shape* s : {&x, &w, &out}) key.insert(key.end(), s->begin(), s->end());
-  key.insert(key.end(), {options.stride[0], options.stride[1], options.padding[0],
-                         options.padding[1], options.dilation[0], options.dilation[1],
-                         options.groups, with_bias ? 1 : 0});
+  key.insert(key.end(),
+             {options.stride[0], options.stride[1], options.padding[0], options.padding[1],
+              options.dilation[0], options.dilation[1], options.groups, with_bias ? 1 : 0});
   return key;
 }
 
@@ -70,54 +70,54 @@ dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool
   using fwd = dnnl::convolution_forward;
   const auto prop = dnnl::prop_kind::forward_training;
   const auto algorithm = dnnl::algorithm::convolution_direct;
-  auto desc = with_bias ? fwd::desc(prop, algorithm, g.operand(g.x), g.operand(g.w),
-                                    plain_desc(g.bias), g.operand(g.out), g.strides, g.dilates,
-                                    g.padding_l, g.padding_r)
-                        : fwd::desc(prop, algorithm, g.operand(g.x), g.operand(g.w),
-                                    g.operand(g.out), g.strides, g.dilates, g.padding_l,
-                                    g.padding_r);
-  return fwd::primitive_desc(desc, user_scratchpad(), cpu_engine());
+  auto desc = with_bias
+                  ? fwd::desc(prop, algorithm, g.operand(g.x), g.operand(g.w), plain_desc(g.bias),
+                              g.operand(g.out), g.strides, g.dilates, g.padding_l, g.padding_r)
+                  : fwd::desc(prop, algorithm, g.operand(g.x), g.operand(g.w), g.operand(g.out),
+                              g.strides, g.dilates, g.padding_l, g.padding_r);
+  return fwd::primitive_desc(desc, primitive_attributes(), cpu_engine());
 }
 
+// One tensor argument of a primitive call: oneDNN's argument id, the user's
+// tensor and its dims in oneDNN's terms.
+struct ConvArg {
+  int id;
+  const Tensor& tensor;
+  const memory::dims& dims;
+
+  memory user_memory() const { return memory_of(plain_desc(dims), tensor); }
+};
+
 // A cached primitive with what running it needs: the geometry (for the plain
-// descriptors of the user's tensors), a relayout per operand, the scratchpad size.
+// descriptors of the user's tensors) and a relayout per operand.
 template <class Primitive>
 struct ConvPrimitive {
   ConvGeometry g;
   Primitive primitive;
   Relayout first_input, second_input, output;
-  memory::desc scratchpad;
 
-  // Runs with the user's tensors; arg ids name the two inputs and the output.
-  void run(int first_arg, const Tensor& first, const memory::dims& first_dims, int second_arg,
-           const Tensor& second, const memory::dims& second_dims, int output_arg,
-           const Tensor& out, const memory::dims& out_dims,
-           std::unordered_map<int, memory> extra_args = {}) const {
-    auto out_user = memory_of(plain_desc(out_dims), out);
+  void run(const ConvArg& first, const ConvArg& second, const ConvArg& out,
+           std::unordered_map<int, memory> args = {}) const {
+    auto out_user = out.user_memory();
     auto out_buffer = output.output_buffer(out_user);
-    extra_args.emplace(first_arg, first_input.input(memory_of(plain_desc(first_dims), first)));
-    extra_args.emplace(second_arg,
-                       second_input.input(memory_of(plain_desc(second_dims), second)));
-    extra_args.emplace(output_arg, out_buffer);
-    extra_args.emplace(DNNL_ARG_SCRATCHPAD, scratch_memory(scratchpad, ScratchSlot::scratchpad));
-    execute(primitive, extra_args);
+    args.emplace(first.id, first_input.input(first.user_memory()));
+    args.emplace(second.id, second_input.input(second.user_memory()));
+    args.emplace(out.id, out_buffer);
+    execute(primitive, args);
     output.finish_output(out_buffer, out_user);
   }
 };
 
 template <class Primitive, class PrimitiveDesc>
 ConvPrimitive<Primitive> make_conv(const ConvGeometry& g, const PrimitiveDesc& pd,
-                                   const memory::dims& first_dims,
-                                   const memory::desc& first_wanted,
+                                   const memory::dims& first_dims, const memory::desc& first_wanted,
                                    const memory::dims& second_dims,
                                    const memory::desc& second_wanted,
                                    const memory::desc& out_produced, const memory::dims& out_dims) {
   return {g, Primitive(pd),
           Relayout::for_input(plain_desc(first_dims), first_wanted, ScratchSlot::first_operand),
-          Relayout::for_input(plain_desc(second_dims), second_wanted,
-                              ScratchSlot::second_operand),
-          Relayout::for_output(out_produced, plain_desc(out_dims), ScratchSlot::third_operand),
-          pd.scratchpad_desc()};
+          Relayout::for_input(plain_desc(second_dims), second_wanted, ScratchSlot::second_operand),
+          Relayout::for_output(out_produced, plain_desc(out_dims), ScratchSlot::third_operand)};
 }
 
 bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors) {
@@ -143,7 +143,8 @@ void DnnlKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, co
   const auto& g = conv->g;
   std::unordered_map<int, memory> bias_arg;
   if (with_bias) bias_arg.emplace(DNNL_ARG_BIAS, memory_of(plain_desc(g.bias), bias));
-  conv->run(DNNL_ARG_SRC, x, g.x, DNNL_ARG_WEIGHTS, w, g.w, DNNL_ARG_DST, out, g.out, bias_arg);
+  conv->run({DNNL_ARG_SRC, x, g.x}, {DNNL_ARG_WEIGHTS, w, g.w}, {DNNL_ARG_DST, out, g.out},
+            bias_arg);
 }
 
 void DnnlKernels::conv2d_backward_input(const Tensor& grad_x, const Tensor& grad_out,
@@ -157,13 +158,13 @@ void DnnlKernels::conv2d_backward_input(const Tensor& grad_x, const Tensor& grad
         using bwd = dnnl::convolution_backward_data;
         bwd::desc desc(dnnl::algorithm::convolution_direct, g.operand(g.x), g.operand(g.w),
                        g.operand(g.out), g.strides, g.dilates, g.padding_l, g.padding_r);
-        bwd::primitive_desc pd(desc, user_scratchpad(), cpu_engine(), forward_pd(g, false));
+        bwd::primitive_desc pd(desc, primitive_attributes(), cpu_engine(), forward_pd(g, false));
         return make_conv<bwd>(g, pd, g.out, pd.diff_dst_desc(), g.w, pd.weights_desc(),
                               pd.diff_src_desc(), g.x);
       });
   const auto& g = conv->g;
-  conv->run(DNNL_ARG_DIFF_DST, grad_out, g.out, DNNL_ARG_WEIGHTS, w, g.w, DNNL_ARG_DIFF_SRC,
-            grad_x, g.x);
+  conv->run({DNNL_ARG_DIFF_DST, grad_out, g.out}, {DNNL_ARG_WEIGHTS, w, g.w},
+            {DNNL_ARG_DIFF_SRC, grad_x, g.x});
 }
 
 void DnnlKernels::conv2d_backward_weight(const Tensor& grad_w, const Tensor& grad_out,
@@ -177,13 +178,13 @@ void DnnlKernels::conv2d_backward_weight(const Tensor& grad_w, const Tensor& gra
         using bwd = dnnl::convolution_backward_weights;
         bwd::desc desc(dnnl::algorithm::convolution_direct, g.operand(g.x), g.operand(g.w),
                        g.operand(g.out), g.strides, g.dilates, g.padding_l, g.padding_r);
-        bwd::primitive_desc pd(desc, user_scratchpad(), cpu_engine(), forward_pd(g, false));
+        bwd::primitive_desc pd(desc, primitive_attributes(), cpu_engine(), forward_pd(g, false));
         return make_conv<bwd>(g, pd, g.out, pd.diff_dst_desc(), g.x, pd.src_desc(),
                               pd.diff_weights_desc(), g.w);
       });
   const auto& g = conv->g;
-  conv->run(DNNL_ARG_DIFF_DST, grad_out, g.out, DNNL_ARG_SRC, x, g.x, DNNL_ARG_DIFF_WEIGHTS,
-            grad_w, g.w);
+  conv->run({DNNL_ARG_DIFF_DST, grad_out, g.out}, {DNNL_ARG_SRC, x, g.x},
+            {DNNL_ARG_DIFF_WEIGHTS, grad_w, g.w});
 }
 
 }  // namespace chase

@@ -45,9 +45,11 @@ void DnnlKernels::unary(UnaryOp op, const Tensor& out, const Tensor& x) {
     // relu's alpha is the negative slope: 0. The other algorithms ignore alpha and beta.
     dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, *algorithm, flat, 0.f,
                                      0.f);
-    return Eltwise{dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(desc, cpu_engine()))};
+    return Eltwise{dnnl::eltwise_forward(
+        dnnl::eltwise_forward::primitive_desc(desc, primitive_attributes(), cpu_engine()))};
   });
-  execute(eltwise->primitive, {{DNNL_ARG_SRC, memory_of(flat, x)}, {DNNL_ARG_DST, memory_of(flat, out)}});
+  execute(eltwise->primitive,
+          {{DNNL_ARG_SRC, memory_of(flat, x)}, {DNNL_ARG_DST, memory_of(flat, out)}});
 }
 
 }  // namespace chase

@@ -1,5 +1,7 @@
 #include "tensor/cpu/dnnl/engine.h"
 
+#include "tensor/cpu/dnnl/scratch.h"
+
 namespace chase::onednn {
 
 dnnl::engine& cpu_engine() {
@@ -7,7 +9,18 @@ dnnl::engine& cpu_engine() {
   return engine;
 }
 
-void execute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args) {
+dnnl::primitive_attr primitive_attributes() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void execute(const dnnl::primitive& primitive, std::unordered_map<int, dnnl::memory> args) {
+  const dnnl_memory_desc_t* scratchpad =
+      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  if (scratchpad != nullptr && scratchpad->ndims > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD,
+                 scratch_memory(dnnl::memory::desc(*scratchpad), ScratchSlot::scratchpad));
   // A stream must not be shared between threads; each thread gets its own.
   thread_local dnnl::stream stream(cpu_engine());
   primitive.execute(stream, args);

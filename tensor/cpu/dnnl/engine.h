@@ -4,12 +4,11 @@
 // options, so that a training loop builds each primitive once.
 #pragma once
 
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 #include <vector>
 
@@ -19,8 +18,14 @@ namespace chase::onednn {
 
 dnnl::engine& cpu_engine();
 
-// Runs the primitive on this thread's stream and waits for it.
-void execute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args);
+// Attributes every primitive of this backend is built with: its scratchpad
+// is ours (scratch.h), not oneDNN's. oneDNN's own is shared between
+// primitives unless the library was built for concurrent execution, which
+// Debian's build does not promise; ours is per thread and reused.
+dnnl::primitive_attr primitive_attributes();
+
+// Runs the primitive on this thread's stream, with its scratchpad, and waits.
+void execute(const dnnl::primitive& primitive, std::unordered_map<int, dnnl::memory> args);
 
 // f32 descriptors: `dims` row-major contiguous, or t's own shape and strides.
 dnnl::memory::desc plain_desc(const Shape& dims);
@@ -46,8 +51,7 @@ struct CacheKeyHash {
 template <class Entry>
 class PrimitiveCache {
  public:
-  static std::shared_ptr<const Entry> get(const CacheKey& key,
-                                          const std::function<Entry()>& make) {
+  static std::shared_ptr<const Entry> get(const CacheKey& key, const std::function<Entry()>& make) {
     static PrimitiveCache cache;
     std::lock_guard lock(cache.mutex_);
     if (auto it = cache.entries_.find(key); it != cache.entries_.end()) return it->second;

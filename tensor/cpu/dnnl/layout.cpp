@@ -6,7 +6,8 @@ Relayout::Relayout(const dnnl::memory::desc& from, const dnnl::memory::desc& to,
                    const dnnl::memory::desc& buffer, ScratchSlot slot)
     : buffer_desc_(buffer), slot_(slot) {
   if (from != to)
-    reorder_.emplace(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to));
+    reorder_.emplace(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to,
+                                                   primitive_attributes()));
 }
 
 Relayout Relayout::for_input(const dnnl::memory::desc& user, const dnnl::memory::desc& wanted,
@@ -14,8 +15,8 @@ Relayout Relayout::for_input(const dnnl::memory::desc& user, const dnnl::memory:
   return Relayout(user, wanted, wanted, slot);
 }
 
-Relayout Relayout::for_output(const dnnl::memory::desc& produced,
-                              const dnnl::memory::desc& user, ScratchSlot slot) {
+Relayout Relayout::for_output(const dnnl::memory::desc& produced, const dnnl::memory::desc& user,
+                              ScratchSlot slot) {
   return Relayout(produced, user, produced, slot);
 }
 

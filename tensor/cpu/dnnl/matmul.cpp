@@ -49,8 +49,8 @@ void DnnlKernels::matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
   // compute the first and copy it.
   if (out.size(0) > 1 && a.strides()[0] == 0 && b.strides()[0] == 0) {
     matmul(out.narrow(0, 0, 1), a.narrow(0, 0, 1), b.narrow(0, 0, 1));
-    return copy(out.narrow(0, 1, out.size(0) - 1), out.narrow(0, 0, 1).expand(
-                                                        {out.size(0) - 1, out.size(1), out.size(2)}));
+    return copy(out.narrow(0, 1, out.size(0) - 1),
+                out.narrow(0, 0, 1).expand({out.size(0) - 1, out.size(1), out.size(2)}));
   }
   const Tensor a_readable = gemm_readable(a) ? a : a.contiguous();
   const Tensor b_readable = gemm_readable(b) ? b : b.contiguous();
@@ -65,7 +65,8 @@ void DnnlKernels::matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
   auto product = PrimitiveCache<Matmul>::get(key, [&] {
     const auto a_desc = a_operand.desc(), b_desc = b_operand.desc();
     const auto out_desc = plain_desc(out.shape());
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, out_desc), cpu_engine());
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_desc, b_desc, out_desc),
+                                    primitive_attributes(), cpu_engine());
     return Matmul{a_desc, b_desc, out_desc, dnnl::matmul(pd)};
   });
   execute(product->primitive, {{DNNL_ARG_SRC, memory_of(product->a, a_readable)},

@@ -57,8 +57,7 @@ std::unordered_map<int, memory> norm_args(
 
 CacheKey norm_key(const memory::dims& data, Flags flags, double eps, std::int64_t prop) {
   CacheKey key(data.begin(), data.end());
-  key.insert(key.end(),
-             {static_cast<std::int64_t>(flags), std::bit_cast<std::int64_t>(eps), prop});
+  key.insert(key.end(), {static_cast<std::int64_t>(flags), std::bit_cast<std::int64_t>(eps), prop});
   return key;
 }
 
@@ -78,11 +77,12 @@ struct BatchNormBackward {
   dnnl::batch_normalization_backward primitive;
 };
 
-dnnl::batch_normalization_forward::primitive_desc batch_norm_forward_pd(
-    dnnl::prop_kind prop, const memory::dims& dims, double eps, Flags flags) {
+dnnl::batch_normalization_forward::primitive_desc batch_norm_forward_pd(dnnl::prop_kind prop,
+                                                                        const memory::dims& dims,
+                                                                        double eps, Flags flags) {
   using fwd = dnnl::batch_normalization_forward;
   return fwd::primitive_desc(fwd::desc(prop, plain_desc(dims), static_cast<float>(eps), flags),
-                             cpu_engine());
+                             primitive_attributes(), cpu_engine());
 }
 
 void batch_norm_forward(dnnl::prop_kind prop, const Tensor& out, const Tensor& x,
@@ -118,7 +118,7 @@ dnnl::layer_normalization_forward::primitive_desc layer_norm_forward_pd(const me
   using fwd = dnnl::layer_normalization_forward;
   fwd::desc desc(dnnl::prop_kind::forward_training, plain_desc(dims), plain_desc({dims[0]}),
                  static_cast<float>(eps), flags);
-  return fwd::primitive_desc(desc, cpu_engine());
+  return fwd::primitive_desc(desc, primitive_attributes(), cpu_engine());
 }
 
 // The backward's propagation kind and scratch outputs: oneDNN computes the
@@ -131,8 +131,7 @@ struct AffineGrads {
   Tensor weight, bias;
 };
 
-AffineGrads affine_grads(const Tensor& weight, const Tensor& grad_weight,
-                         const Tensor& grad_bias) {
+AffineGrads affine_grads(const Tensor& weight, const Tensor& grad_weight, const Tensor& grad_bias) {
   if (!grad_weight.defined() && !grad_bias.defined())
     return {dnnl::prop_kind::backward_data, {}, {}};
   auto weight_grad = grad_weight;
@@ -161,8 +160,7 @@ void DnnlKernels::batch_norm_inference(const Tensor& out, const Tensor& x, const
                                        const Tensor& bias, const Tensor& running_mean,
                                        const Tensor& running_var, double eps) {
   if (!runs_on_dnnl({&out, &x, &weight, &bias, &running_mean, &running_var}, x))
-    return RefKernels::batch_norm_inference(out, x, weight, bias, running_mean, running_var,
-                                            eps);
+    return RefKernels::batch_norm_inference(out, x, weight, bias, running_mean, running_var, eps);
   batch_norm_forward(dnnl::prop_kind::forward_inference, out, x, weight, bias, running_mean,
                      running_var, eps,
                      Flags::use_global_stats | affine_flags(weight.defined(), bias.defined()));
@@ -187,7 +185,8 @@ void DnnlKernels::batch_norm_backward(const Tensor& grad_x, const Tensor& grad_w
         using bwd = dnnl::batch_normalization_backward;
         bwd::desc desc(grads.prop, plain_desc(dims), plain_desc(dims), 0.0f, flags);
         auto hint = batch_norm_forward_pd(dnnl::prop_kind::forward_training, dims, 0.0, flags);
-        return BatchNormBackward{bwd(bwd::primitive_desc(desc, cpu_engine(), hint))};
+        return BatchNormBackward{
+            bwd(bwd::primitive_desc(desc, primitive_attributes(), cpu_engine(), hint))};
       });
   const auto var = invstd_to_variance(invstd);
   const auto data = plain_desc(dims), channels = plain_desc({dims[1]});
@@ -210,7 +209,8 @@ void DnnlKernels::layer_norm(const Tensor& out, const Tensor& mean, const Tensor
   const memory::dims dims = x.shape();
   const auto flags = affine_flags(weight.defined(), bias.defined());
   auto norm = PrimitiveCache<LayerNormForward>::get(norm_key(dims, flags, eps, 0), [&] {
-    return LayerNormForward{dnnl::layer_normalization_forward(layer_norm_forward_pd(dims, eps, flags))};
+    return LayerNormForward{
+        dnnl::layer_normalization_forward(layer_norm_forward_pd(dims, eps, flags))};
   });
   // oneDNN writes the variance into rstd's memory, converted in place below.
   const auto data = plain_desc(dims), rows = plain_desc({dims[0]}), cols = plain_desc({dims[1]});
@@ -227,8 +227,7 @@ void DnnlKernels::layer_norm_backward(const Tensor& grad_x, const Tensor& grad_w
                                       const Tensor& grad_bias, const Tensor& grad_out,
                                       const Tensor& x, const Tensor& weight, const Tensor& mean,
                                       const Tensor& rstd) {
-  if (!runs_on_dnnl({&grad_x, &grad_weight, &grad_bias, &grad_out, &x, &weight, &mean, &rstd},
-                    x) ||
+  if (!runs_on_dnnl({&grad_x, &grad_weight, &grad_bias, &grad_out, &x, &weight, &mean, &rstd}, x) ||
       (grad_weight.defined() && !weight.defined()))
     return RefKernels::layer_norm_backward(grad_x, grad_weight, grad_bias, grad_out, x, weight,
                                            mean, rstd);
@@ -238,10 +237,11 @@ void DnnlKernels::layer_norm_backward(const Tensor& grad_x, const Tensor& grad_w
   auto norm = PrimitiveCache<LayerNormBackward>::get(
       norm_key(dims, flags, 0.0, static_cast<std::int64_t>(grads.prop)), [&] {
         using bwd = dnnl::layer_normalization_backward;
-        bwd::desc desc(grads.prop, plain_desc(dims), plain_desc(dims), plain_desc({dims[0]}),
-                       0.0f, flags);
+        bwd::desc desc(grads.prop, plain_desc(dims), plain_desc(dims), plain_desc({dims[0]}), 0.0f,
+                       flags);
         auto hint = layer_norm_forward_pd(dims, 0.0, flags);
-        return LayerNormBackward{bwd(bwd::primitive_desc(desc, cpu_engine(), hint))};
+        return LayerNormBackward{
+            bwd(bwd::primitive_desc(desc, primitive_attributes(), cpu_engine(), hint))};
       });
   const auto var = invstd_to_variance(rstd);
   const auto data = plain_desc(dims), rows = plain_desc({dims[0]}), cols = plain_desc({dims[1]});

@@ -32,20 +32,20 @@ dnnl::algorithm average_algorithm(const Pool2dOptions& options) {
 CacheKey pool_key(const Shape& x, const Shape& out, const Pool2dOptions& options) {
   CacheKey key(x.begin(), x.end());
   key.insert(key.end(), out.begin(), out.end());
-  key.insert(key.end(), {options.kernel[0], options.kernel[1], options.stride[0],
-                         options.stride[1], options.padding[0], options.padding[1],
-                         options.count_include_pad ? 1 : 0});
+  key.insert(key.end(),
+             {options.kernel[0], options.kernel[1], options.stride[0], options.stride[1],
+              options.padding[0], options.padding[1], options.count_include_pad ? 1 : 0});
   return key;
 }
 
 dnnl::pooling_forward::primitive_desc forward_pd(const Shape& x, const Shape& out,
                                                  const Pool2dOptions& options) {
   const memory::dims padding{options.padding[0], options.padding[1]};
-  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training,
-                                   average_algorithm(options), plain_desc(x), plain_desc(out),
+  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training, average_algorithm(options),
+                                   plain_desc(x), plain_desc(out),
                                    {options.stride[0], options.stride[1]},
                                    {options.kernel[0], options.kernel[1]}, padding, padding);
-  return dnnl::pooling_forward::primitive_desc(desc, cpu_engine());
+  return dnnl::pooling_forward::primitive_desc(desc, primitive_attributes(), cpu_engine());
 }
 
 void average_pool(const Tensor& out, const Tensor& x, const Pool2dOptions& options) {
@@ -66,7 +66,7 @@ void average_pool_backward(const Tensor& grad_x, const Tensor& grad_out,
                                       {options.stride[0], options.stride[1]},
                                       {options.kernel[0], options.kernel[1]}, padding, padding);
     return PoolBackward{dnnl::pooling_backward(dnnl::pooling_backward::primitive_desc(
-        desc, cpu_engine(), forward_pd(x, out, options)))};
+        desc, primitive_attributes(), cpu_engine(), forward_pd(x, out, options)))};
   });
   execute(pool->primitive, {{DNNL_ARG_DIFF_DST, memory_of(plain_desc(out), grad_out)},
                             {DNNL_ARG_DIFF_SRC, memory_of(plain_desc(x), grad_x)}});

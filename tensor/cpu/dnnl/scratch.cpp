@@ -40,10 +40,4 @@ dnnl::memory scratch_memory(const dnnl::memory::desc& desc, ScratchSlot slot) {
   return dnnl::memory(desc, cpu_engine(), data);
 }
 
-dnnl::primitive_attr user_scratchpad() {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  return attr;
-}
-
 }  // namespace chase::onednn

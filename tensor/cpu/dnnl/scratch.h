@@ -15,7 +15,4 @@ enum class ScratchSlot { first_operand, second_operand, third_operand, scratchpa
 // next call with the same slot on this thread.
 dnnl::memory scratch_memory(const dnnl::memory::desc& desc, ScratchSlot slot);
 
-// Primitive attributes asking for the scratchpad to come from scratch_memory.
-dnnl::primitive_attr user_scratchpad();
-
 }  // namespace chase::onednn

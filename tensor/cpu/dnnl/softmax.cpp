@@ -25,7 +25,7 @@ dnnl::softmax_v2_forward::primitive_desc forward_pd(const memory::dims& dims, bo
   const auto data = plain_desc(dims);
   return fwd::primitive_desc(
       fwd::desc(dnnl::prop_kind::forward_training, softmax_algorithm(log), data, data, 1),
-      cpu_engine());
+      primitive_attributes(), cpu_engine());
 }
 
 struct SoftmaxForward {
@@ -53,7 +53,8 @@ void DnnlKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, 
     return SoftmaxForward{dnnl::softmax_v2_forward(forward_pd(dims, log))};
   });
   const auto data = plain_desc(dims);
-  execute(softmax->primitive, {{DNNL_ARG_SRC, memory_of(data, x)}, {DNNL_ARG_DST, memory_of(data, out)}});
+  execute(softmax->primitive,
+          {{DNNL_ARG_SRC, memory_of(data, x)}, {DNNL_ARG_DST, memory_of(data, out)}});
 }
 
 void DnnlKernels::softmax_backward(const Tensor& grad_x, const Tensor& grad_out, const Tensor& y,
@@ -65,7 +66,8 @@ void DnnlKernels::softmax_backward(const Tensor& grad_x, const Tensor& grad_out,
     using bwd = dnnl::softmax_v2_backward;
     const auto data = plain_desc(dims);
     bwd::desc desc(softmax_algorithm(log), data, data, data, 1);
-    return SoftmaxBackward{bwd(bwd::primitive_desc(desc, cpu_engine(), forward_pd(dims, log)))};
+    return SoftmaxBackward{bwd(
+        bwd::primitive_desc(desc, primitive_attributes(), cpu_engine(), forward_pd(dims, log)))};
   });
   const auto data = plain_desc(dims);
   execute(softmax->primitive, {{DNNL_ARG_DST, memory_of(data, y)},
