@@ -1,8 +1,14 @@
 // The oneDNN backend: f32 fast paths on the CPU, reference kernels elsewhere.
 // Each override runs oneDNN when every tensor is f32 and the case is one it
 // computes with the reference's semantics; otherwise it calls RefKernels.
-// Max pooling stays on the reference path: the kernel interface needs the
-// position of each maximum, and oneDNN's workspace is documented as opaque.
+// What stays on the reference path, and why:
+// - max pooling: the kernel interface needs the position of each maximum, and
+//   oneDNN documents its workspace as opaque;
+// - batch norm inference and backward: slower in oneDNN on NCHW (norm.cpp);
+// - the backward of global average pooling, a broadcast (pool.cpp);
+// - softmax over a dim with inner elements after it: oneDNN 2.6 has only a
+//   reference implementation there, 10x slower than ours (softmax.cpp);
+// - log and the unary ops oneDNN lacks (eltwise.cpp).
 #pragma once
 
 #include "tensor/cpu/ref/ref_kernels.h"
@@ -30,13 +36,6 @@ class DnnlKernels : public RefKernels {
 
   void batch_norm(const Tensor& out, const Tensor& mean, const Tensor& invstd, const Tensor& x,
                   const Tensor& weight, const Tensor& bias, double eps) override;
-  void batch_norm_inference(const Tensor& out, const Tensor& x, const Tensor& weight,
-                            const Tensor& bias, const Tensor& running_mean,
-                            const Tensor& running_var, double eps) override;
-  void batch_norm_backward(const Tensor& grad_x, const Tensor& grad_weight,
-                           const Tensor& grad_bias, const Tensor& grad_out, const Tensor& x,
-                           const Tensor& weight, const Tensor& mean,
-                           const Tensor& invstd) override;
   void layer_norm(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& x,
                   const Tensor& weight, const Tensor& bias, double eps) override;
   void layer_norm_backward(const Tensor& grad_x, const Tensor& grad_weight,

@@ -1,5 +1,11 @@
 // Softmax and log-softmax, forward and backward, through oneDNN's softmax_v2
 // on the contiguous tensor viewed as [outer, D, inner], normalised over D.
+// Only where inner = 1 (the last dim, in effect), where oneDNN has a JIT kernel: elsewhere
+// it has only a reference one, measured 10x slower than ours (forward, one
+// thread, [64, 32, 16, 16] over dim 1: 46 ms vs 4.7 ms). Accuracy: oneDNN's
+// exp and log are approximations; measured against f64 on [64, 100] logits,
+// softmax within 1.3e-6 relative (ours 6e-8), log-softmax within 5.2e-6
+// absolute (ours 9.5e-7), far below what training notices.
 #include "tensor/cpu/dnnl/dnnl_kernels.h"
 #include "tensor/cpu/dnnl/engine.h"
 
@@ -40,14 +46,14 @@ CacheKey softmax_key(const memory::dims& dims, bool log) {
   return {dims[0], dims[1], dims[2], log ? 1 : 0};
 }
 
-bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors, const Tensor& x) {
-  return all_f32(tensors) && x.numel() > 0;
+bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors, const Tensor& x, std::int64_t dim) {
+  return all_f32(tensors) && x.numel() > 0 && softmax_dims(x.shape(), dim)[2] == 1;
 }
 
 }  // namespace
 
 void DnnlKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, bool log) {
-  if (!runs_on_dnnl({&out, &x}, x)) return RefKernels::softmax(out, x, dim, log);
+  if (!runs_on_dnnl({&out, &x}, x, dim)) return RefKernels::softmax(out, x, dim, log);
   const auto dims = softmax_dims(x.shape(), dim);
   auto softmax = PrimitiveCache<SoftmaxForward>::get(softmax_key(dims, log), [&] {
     return SoftmaxForward{dnnl::softmax_v2_forward(forward_pd(dims, log))};
@@ -59,7 +65,7 @@ void DnnlKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, 
 
 void DnnlKernels::softmax_backward(const Tensor& grad_x, const Tensor& grad_out, const Tensor& y,
                                    std::int64_t dim, bool log) {
-  if (!runs_on_dnnl({&grad_x, &grad_out, &y}, y))
+  if (!runs_on_dnnl({&grad_x, &grad_out, &y}, y, dim))
     return RefKernels::softmax_backward(grad_x, grad_out, y, dim, log);
   const auto dims = softmax_dims(y.shape(), dim);
   auto softmax = PrimitiveCache<SoftmaxBackward>::get(softmax_key(dims, log), [&] {
