@@ -31,10 +31,6 @@ dnnl::memory::desc plain_desc(const Shape& dims) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, contiguous_strides(dims));
 }
 
-dnnl::memory::desc strided_desc(const Tensor& t) {
-  return dnnl::memory::desc(t.shape(), dnnl::memory::data_type::f32, t.strides());
-}
-
 dnnl::memory memory_of(const dnnl::memory::desc& desc, const Tensor& t) {
   return dnnl::memory(desc, cpu_engine(), t.raw_data());
 }

@@ -27,24 +27,23 @@ dnnl::primitive_attr primitive_attributes();
 // Runs the primitive on this thread's stream, with its scratchpad, and waits.
 void execute(const dnnl::primitive& primitive, std::unordered_map<int, dnnl::memory> args);
 
-// f32 descriptors: `dims` row-major contiguous, or t's own shape and strides.
+// The f32 descriptor of a row-major contiguous tensor of `dims`.
 dnnl::memory::desc plain_desc(const Shape& dims);
-dnnl::memory::desc strided_desc(const Tensor& t);
 // Wraps t's memory (no copy) under a descriptor that must describe it.
 dnnl::memory memory_of(const dnnl::memory::desc& desc, const Tensor& t);
 
 // True when every defined tensor is f32 (the only dtype the backend accelerates).
 bool all_f32(std::initializer_list<const Tensor*> tensors);
 
-// A cache key lists the shapes and options that determine a primitive; callers
-// start it with a tag naming the primitive so that different ops never collide.
+// A cache key lists the shapes and options that determine a primitive.
 using CacheKey = std::vector<std::int64_t>;
 
 struct CacheKeyHash {
   std::size_t operator()(const CacheKey& key) const;
 };
 
-// One cache per entry type. Entries are shared_ptrs so that a caller keeps its
+// One cache per entry type, so keys of different primitives never meet.
+// Entries are shared_ptrs so that a caller keeps its
 // primitive alive even if the cache is cleared meanwhile by another thread.
 // The bound only guards against programs with unboundedly many shapes; a
 // training run uses a few dozen.

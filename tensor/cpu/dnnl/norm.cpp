@@ -9,7 +9,7 @@
 //
 // The kernel interface keeps 1 / sqrt(var + eps) (invstd) where oneDNN keeps
 // the biased variance. Forward passes convert var -> invstd with the eps they
-// are given. The backward is not given eps, so it hands oneDNN
+// are given. Layer norm's backward is not given eps, so it hands oneDNN
 // var' = 1 / invstd^2 (which is var + eps) together with eps = 0: oneDNN then
 // normalises with 1 / sqrt(var' + 0) = invstd, exactly the saved statistic up
 // to rounding (the conversion runs in double).
