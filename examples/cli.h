@@ -1,0 +1,82 @@
+// A small command-line parser for the `chase` program: each subcommand
+// declares its options (with a value, or boolean flags) and positional
+// arguments, each with a line of help; parse() checks the arguments against
+// them and usage() prints them. Accepted forms: `--name value`, `--name=value`,
+// `--flag`, `--flag=true|false`. Values are converted on request, with errors
+// that name the option, what was expected and what was given.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chase::cli {
+
+// A mistake in the command line: the caller prints it with the usage and exits with status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ParsedArgs;
+
+class ArgParser {
+ public:
+  // `command` as the user types it ("chase train"), `summary` one sentence.
+  ArgParser(std::string command, std::string summary);
+
+  // An option taking a value; an empty default means the option is unset unless given.
+  ArgParser& option(std::string name, std::string value_name, std::string help,
+                    std::string default_value = "");
+  // A boolean option: `--name` alone means true.
+  ArgParser& flag(std::string name, std::string help, bool default_value = false);
+  // A required positional argument, in declaration order.
+  ArgParser& positional(std::string name, std::string help);
+
+  // Throws UsageError for an unknown option, a missing value or positional
+  // argument, or a surplus argument. `--help` anywhere sets help_requested()
+  // and skips every other check.
+  ParsedArgs parse(std::span<const std::string> args) const;
+  std::string usage() const;
+
+ private:
+  struct Option {
+    std::string name, value_name, help, default_value;
+    bool is_flag = false;
+  };
+  const Option* find(const std::string& name) const;
+
+  std::string command_, summary_;
+  std::vector<Option> options_;
+  std::vector<std::pair<std::string, std::string>> positionals_;  // name, help
+};
+
+class ParsedArgs {
+ public:
+  bool help_requested() const { return help_requested_; }
+  // Given on the command line or by a default.
+  bool has(const std::string& name) const { return values_.contains(name); }
+
+  // The value of an option or positional argument; throws UsageError when it is unset.
+  const std::string& string(const std::string& name) const;
+  std::int64_t integer(const std::string& name) const;
+  double real(const std::string& name) const;
+  bool flag(const std::string& name) const;
+  // One of `choices`, else a UsageError listing them.
+  const std::string& choice(const std::string& name, std::span<const std::string> choices) const;
+
+ private:
+  friend class ArgParser;
+  // "--name" for an option, "name" for a positional argument: as the usage spells it.
+  std::string spelled(const std::string& name) const;
+
+  bool help_requested_ = false;
+  std::map<std::string, std::string> values_;  // by name, without the leading "--"
+  std::set<std::string> positional_names_;
+};
+
+}  // namespace chase::cli

@@ -1,0 +1,113 @@
+// chase train --dataset fashion-mnist --model small-cnn --epochs 5 --out runs/fmnist
+#include <fmt/format.h>
+
+#include "data/idx.h"
+#include "examples/cli.h"
+#include "examples/commands.h"
+#include "examples/dataset_recipe.h"
+#include "examples/models.h"
+#include "examples/trainer.h"
+
+namespace chase::commands {
+namespace {
+
+// The defaults shown by --help are those of TrainConfig, so they cannot drift apart.
+cli::ArgParser make_parser() {
+  const train::TrainConfig defaults;
+  cli::ArgParser parser("chase train",
+                        "Trains a classifier with SGD (momentum, weight decay, linear warmup then "
+                        "cosine decay per step),\nevaluates it on the test set after every epoch "
+                        "and writes OUT/metrics.jsonl, OUT/train.log and\na checkpoint to resume "
+                        "from.");
+  parser
+      .option("dataset", "NAME", fmt::format("{}", fmt::join(train::dataset_names(), " | ")),
+              defaults.dataset)
+      .option("model", "NAME", fmt::format("{}", fmt::join(train::model_names(), " | ")),
+              defaults.model)
+      .option("data", "DIR",
+              fmt::format("dataset folder (required for cifar; fashion-mnist: {})",
+                          data::kDefaultFashionMnistDir.string()))
+      .option("out", "DIR", "output folder (required)")
+      .option("epochs", "N", "training epochs", std::to_string(defaults.epochs))
+      .option("batch-size", "N", "images per step", std::to_string(defaults.batch_size))
+      .option("lr", "RATE", "peak learning rate", fmt::format("{}", defaults.lr))
+      .option("momentum", "M", "SGD momentum", fmt::format("{}", defaults.momentum))
+      .flag("nesterov", "Nesterov momentum", defaults.nesterov)
+      .option("weight-decay", "WD", "L2 weight decay on every parameter",
+              fmt::format("{}", defaults.weight_decay))
+      .option("warmup-epochs", "E", "linear warmup from 0, in epochs (may be fractional)",
+              fmt::format("{}", defaults.warmup_epochs))
+      .option("seed", "N", "seed of initialisation, shuffling, augmentation and dropout",
+              std::to_string(defaults.seed))
+      .option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or every core)")
+      .option("workers", "N", "data-loading threads (0: load on the training thread)",
+              std::to_string(defaults.workers))
+      .option("device", "DEVICE", "cpu | cuda", defaults.device)
+      .option("cpu-kernels", "KIND", "dnnl (oneDNN) | reference (plain loops, slow)",
+              defaults.cpu_kernels == CpuBackend::dnnl ? "dnnl" : "reference")
+      .option("log-every", "N", "steps between progress lines", std::to_string(defaults.log_every))
+      .flag("resume", "continue the run whose checkpoint is in --out");
+  return parser;
+}
+
+train::TrainConfig to_config(const cli::ParsedArgs& parsed) {
+  train::TrainConfig config;
+  config.dataset = parsed.choice("dataset", train::dataset_names());
+  config.model = parsed.choice("model", train::model_names());
+  if (parsed.has("data")) config.data_dir = parsed.string("data");
+  config.out_dir = parsed.string("out");
+  config.epochs = parsed.integer("epochs");
+  config.batch_size = parsed.integer("batch-size");
+  config.lr = parsed.real("lr");
+  config.momentum = parsed.real("momentum");
+  config.nesterov = parsed.flag("nesterov");
+  config.weight_decay = parsed.real("weight-decay");
+  config.warmup_epochs = parsed.real("warmup-epochs");
+  auto seed = parsed.integer("seed");
+  if (seed < 0) {
+    throw cli::UsageError(fmt::format("--seed: expected a non-negative integer, got {}", seed));
+  }
+  config.seed = static_cast<std::uint64_t>(seed);
+  if (parsed.has("threads")) config.threads = static_cast<int>(parsed.integer("threads"));
+  config.workers = static_cast<int>(parsed.integer("workers"));
+  config.device = parsed.choice("device", std::vector<std::string>{"cpu", "cuda"});
+  config.cpu_kernels =
+      parsed.choice("cpu-kernels", std::vector<std::string>{"dnnl", "reference"}) == "dnnl"
+          ? CpuBackend::dnnl
+          : CpuBackend::reference;
+  config.log_every = parsed.integer("log-every");
+  config.resume = parsed.flag("resume");
+  return config;
+}
+
+}  // namespace
+
+int train(std::span<const std::string> args) {
+  auto parser = make_parser();
+  train::TrainConfig config;
+  try {
+    auto parsed = parser.parse(args);
+    if (parsed.help_requested()) {
+      fmt::print("{}", parser.usage());
+      return 0;
+    }
+    config = to_config(parsed);
+    train::validate(config);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "chase train: {}\n\n{}", error.what(), parser.usage());
+    return 2;
+  }
+  try {
+    auto history = train::run_training(config, train::print_to_stderr);
+    const auto& last = history.back();
+    fmt::print("test accuracy {:.2f}% after {} epochs (metrics in {})\n",
+               100.0 * last.test_accuracy, last.epoch,
+               (config.out_dir / train::RunLog::kMetricsFile).string());
+    return 0;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "chase train: error: {}\n", error.what());
+    return 1;
+  }
+}
+
+}  // namespace chase::commands
