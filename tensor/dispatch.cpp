@@ -8,6 +8,10 @@
 #include "tensor/cpu/dnnl/dnnl_kernels.h"
 #endif
 
+#ifdef CHASE_WITH_CUDA
+#include "tensor/cuda/cuda_backend.h"
+#endif
+
 namespace chase {
 namespace {
 
@@ -38,6 +42,14 @@ void set_cpu_backend(CpuBackend backend) {
 }
 
 void register_cuda_kernels(Kernels* kernels) { cuda_kernels = kernels; }
+
+#ifdef CHASE_WITH_CUDA
+namespace {
+// Installs the CUDA backend at start-up. Being called from here, an object
+// every program links, keeps the backend in static links.
+[[maybe_unused]] const bool cuda_backend_registered = (cuda::register_backend(), true);
+}  // namespace
+#endif
 
 Kernels& kernels_for(Device device) {
   if (device.is_cuda()) {

@@ -1,0 +1,68 @@
+// The backend's wiring, which holds on any machine: registration, the
+// allocator's size buckets, and clear errors where no GPU is usable.
+#include <string>
+
+#include "tensor/allocator.h"
+#include "tensor/cuda/caching_allocator.h"
+#include "tests/cuda/cuda_test_util.h"
+
+using namespace chase;
+
+TEST_CASE("linking chase with CUDA registers the CUDA kernels and allocator") {
+  // Before registration both lookups throw "this build of chase has no CUDA backend".
+  CHECK_NOTHROW(kernels_for(Device::cuda()));
+  CHECK_NOTHROW(allocator_for(Device::cuda()));
+  CHECK(&kernels_for(Device::cuda()) != &kernels_for(Device::cpu()));
+}
+
+TEST_CASE("the device query answers without throwing, with a reason when there is no GPU") {
+  const int count = cuda::device_count();
+  CHECK(count >= 0);
+  CHECK(cuda::unavailable_reason().empty() == (count > 0));
+}
+
+TEST_CASE("allocator buckets: at least the request, at most 25% more, four per power of two") {
+  CHECK(cuda::bucket_size(0) == 512);
+  CHECK(cuda::bucket_size(1) == 512);
+  CHECK(cuda::bucket_size(512) == 512);
+  CHECK(cuda::bucket_size(513) == 640);  // 2^9 + 2^7
+  CHECK(cuda::bucket_size(1024) == 1024);
+  CHECK(cuda::bucket_size(1025) == 1280);
+  CHECK(cuda::bucket_size((std::size_t{3} << 20) + 1) == (std::size_t{7} << 19));
+  std::size_t previous = 0;
+  for (std::size_t bytes = 1; bytes < (std::size_t{1} << 24); bytes = bytes * 9 / 8 + 1) {
+    const std::size_t bucket = cuda::bucket_size(bytes);
+    INFO("bytes ", bytes, " bucket ", bucket);
+    CHECK(bucket >= bytes);
+    CHECK(bucket >= previous);  // monotone: a larger request never gets a smaller block
+    CHECK((bytes <= 512 || bucket * 4 <= bytes * 5));
+    CHECK(bucket % 128 == 0);
+    previous = bucket;
+  }
+}
+
+TEST_CASE("without a usable GPU, CUDA tensors fail with an error naming the CUDA error") {
+  if (cuda::device_count() > 0) {
+    MESSAGE("skipped: a CUDA device is present");
+    return;
+  }
+  try {
+    Tensor::empty({4}, DType::f32, Device::cuda());
+    FAIL("allocating on cuda:0 without a usable device succeeded");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(message.find("cuda allocator") != std::string::npos);
+    CHECK(message.find("CUDA error") != std::string::npos);
+  }
+}
+
+TEST_CASE("the CUDA kernels refuse tensors not on cuda:0 before any CUDA call") {
+  // A host pointer handed to a kernel would fault and leave the context unusable.
+  const Tensor host = Tensor::from_vector({1, 2, 3}, {3});
+  CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).fill(host, 0.0),
+                       doctest::Contains("fill: tensor on cpu; the CUDA backend serves cuda:0 only"),
+                       Error);
+  CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).unary(UnaryOp::exp, host, host),
+                       doctest::Contains("exp: tensor on cpu"), Error);
+}
