@@ -1,0 +1,92 @@
+// Joining and indexing ops on the GPU against the reference. Gathers and
+// selects copy elements: exact. The adds use atomics on the GPU, whose order
+// varies: f32 sums of a few terms agree to 1e-6 relative, f64 to 1e-13.
+#include "autograd/op_registry.h"
+#include "tests/cuda/cuda_test_util.h"
+
+using namespace chase;
+using chase::test::check_parity;
+using chase::test::random_tensor;
+using chase::test::skip_without_gpu;
+using chase::test::Tolerance;
+
+namespace {
+
+Tolerance exact() { return {0.0, 0.0}; }
+Tolerance add_tolerance(DType dtype) {
+  return dtype == DType::f32 ? Tolerance{1e-6, 1e-6} : Tolerance{1e-13, 1e-13};
+}
+
+}  // namespace
+
+TEST_CASE("gather and scatter_add along every dim, with repeated indices") {
+  if (skip_without_gpu()) return;
+  std::uint64_t seed = 1;
+  for (DType dtype : {DType::f32, DType::f64, DType::i64}) {
+    const Tensor x = random_tensor({5, 6, 7}, ++seed, DType::f64, -9, 9).to(dtype);
+    for (std::int64_t dim = 0; dim < 3; ++dim) {
+      const std::string what = "dim " + std::to_string(dim) + " " + std::string(name(dtype));
+      Shape index_shape = {4, 3, 5};
+      index_shape[dim] = 9;  // longer than x along dim: indices repeat
+      const Tensor index = index_pattern(index_shape, x.size(dim));
+      const Tensor src = random_tensor(index_shape, ++seed, DType::f64, -9, 9).to(dtype);
+      check_parity({x, index}, [dim](const auto& in) {
+        return std::vector<Tensor>{gather(in[0], dim, in[1])};
+      }, exact(), "gather " + what);
+      const Tolerance tol = dtype == DType::i64 ? exact() : add_tolerance(dtype);
+      check_parity({x, index, src}, [dim](const auto& in) {
+        return std::vector<Tensor>{scatter_add(in[0], dim, in[1], in[2])};
+      }, tol, "scatter_add " + what);
+    }
+  }
+}
+
+TEST_CASE("index_select and index_add of slabs, with repeated indices and views") {
+  if (skip_without_gpu()) return;
+  std::uint64_t seed = 100;
+  for (DType dtype : {DType::f32, DType::f64, DType::i64}) {
+    const Tensor x = random_tensor({4, 5, 6}, ++seed, DType::f64, -9, 9).to(dtype);
+    for (std::int64_t dim = 0; dim < 3; ++dim) {
+      const std::string what = "dim " + std::to_string(dim) + " " + std::string(name(dtype));
+      // Valid along dim both for x and for its transpose(0, 2).
+      const Tensor index = index_pattern({11}, std::min(x.size(dim), x.size(2 - dim)));
+      Shape src_shape = x.shape();
+      src_shape[dim] = 11;
+      const Tensor src = random_tensor(src_shape, ++seed, DType::f64, -9, 9).to(dtype);
+      check_parity({x, index}, [dim](const auto& in) {
+        return std::vector<Tensor>{index_select(in[0], dim, in[1]),
+                                   index_select(in[0].transpose(0, 2), dim, in[1])};
+      }, exact(), "index_select " + what);
+      const Tolerance tol = dtype == DType::i64 ? exact() : add_tolerance(dtype);
+      check_parity({x, index, src}, [dim](const auto& in) {
+        return std::vector<Tensor>{index_add(in[0], dim, in[1], in[2])};
+      }, tol, "index_add " + what);
+    }
+  }
+}
+
+TEST_CASE("concat, split and stack of GPU views") {
+  if (skip_without_gpu()) return;
+  const Tensor a = random_tensor({3, 4, 5}, 7);
+  const Tensor b = random_tensor({3, 2, 5}, 8);
+  check_parity({a, b}, [](const auto& in) {
+    const auto parts = split(in[0], {1, 3}, 1);
+    return std::vector<Tensor>{concat({in[0], in[1], parts[0]}, 1),
+                               stack({in[0].select(1, 2), in[1].select(1, 0)}, 2)};
+  }, exact(), "concat/split/stack");
+}
+
+TEST_CASE("a bad index on the GPU throws the reference's message; the GPU stays usable") {
+  if (skip_without_gpu()) return;
+  const Tensor x = random_tensor({3, 4}, 9).to(Device::cuda());
+  const Tensor bad = Tensor::from_vector({0, 2, 4, 1}, {1, 4}, DType::i64, Device::cuda());
+  CHECK_THROWS_WITH_AS(gather(x, 0, bad),
+                       doctest::Contains("gather: index 4 (at position 2 of the index) is out of "
+                                         "range [0, 3) for dim 0"),
+                       Error);
+  const Tensor negative = Tensor::from_vector({-1}, {1}, DType::i64, Device::cuda());
+  CHECK_THROWS_WITH_AS(index_select(x, 1, negative),
+                       doctest::Contains("index_select: index -1 (at position 0"), Error);
+  // The failed ops left the context usable.
+  CHECK(sum(x).item() == doctest::Approx(sum(x.to(Device::cpu())).item()).epsilon(1e-6));
+}
