@@ -19,8 +19,9 @@ inline int block_threads_for(std::int64_t work) {
 }
 
 // Tree reduction through shared memory (blockDim.x a power of two, at most
-// kMaxBlockThreads). Every thread must call it; the result is valid in thread
-// 0 only, and `shared` may be reused once the block has synchronised again.
+// kMaxBlockThreads). Every thread must call it. Thread 0 gets the block's
+// result; the others get their own value back. Only thread 0 reads the final
+// slot, so a block may call this again at once (in a loop) without a race.
 template <class Fold, class Partial>
 __device__ Partial block_reduce(Partial value, Partial* shared) {
   shared[threadIdx.x] = value;
@@ -30,7 +31,20 @@ __device__ Partial block_reduce(Partial value, Partial* shared) {
       shared[threadIdx.x] = Fold::combine(shared[threadIdx.x], shared[threadIdx.x + half]);
     __syncthreads();
   }
-  return shared[0];
+  return threadIdx.x == 0 ? shared[0] : value;
+}
+
+// As block_reduce, with the result handed to every thread through `result`
+// (shared memory); the block synchronises after the hand-over too, so both
+// `shared` and `result` may be reused at once.
+template <class Fold, class Partial>
+__device__ Partial block_reduce_to_all(Partial value, Partial* shared, Partial* result) {
+  const Partial total = block_reduce<Fold>(value, shared);
+  if (threadIdx.x == 0) *result = total;
+  __syncthreads();
+  const Partial everyone = *result;
+  __syncthreads();
+  return everyone;
 }
 
 }  // namespace chase::cuda

@@ -41,9 +41,9 @@ class CachingAllocator final : public Allocator {
   std::int64_t reserved_bytes() const;
 
  private:
-  void* take_cached(std::size_t size);          // mutex held
+  void* take_cached(std::size_t size);                              // mutex held
   void* allocate_from_device(std::size_t bytes, std::size_t size);  // mutex held
-  void release_cached();                        // mutex held
+  void release_cached();                                            // mutex held
 
   mutable std::mutex mutex_;
   std::multimap<std::size_t, void*> cache_;  // bucket size -> free block

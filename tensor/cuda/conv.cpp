@@ -104,19 +104,19 @@ cudnnDataType_t data_type(DType dtype) {
 }
 
 void describe_tensor(const TensorDescriptor& desc, DType dtype, const Shape& s, const char* op) {
-  check_cudnn(cudnnSetTensor4dDescriptor(desc.get(), CUDNN_TENSOR_NCHW, data_type(dtype),
-                                         as_int(s[0], op), as_int(s[1], op), as_int(s[2], op),
-                                         as_int(s[3], op)),
-              op);
+  check_cudnn(
+      cudnnSetTensor4dDescriptor(desc.get(), CUDNN_TENSOR_NCHW, data_type(dtype), as_int(s[0], op),
+                                 as_int(s[1], op), as_int(s[2], op), as_int(s[3], op)),
+      op);
 }
 
 // The plan for input x, weight w and output y (shapes), made on first use.
 // Called with the mutex held.
 ConvPlan& plan_for(Dnn& library, DType dtype, const Shape& x, const Shape& w, const Shape& y,
                    const Conv2dOptions& o, const char* op) {
-  const PlanKey key = {static_cast<std::int64_t>(dtype), x[0], x[1], x[2], x[3], w[0], w[1], w[2],
-                       w[3], o.stride[0], o.stride[1], o.padding[0], o.padding[1],
-                       o.dilation[0], o.dilation[1], o.groups};
+  const PlanKey key = {static_cast<std::int64_t>(dtype), x[0], x[1], x[2], x[3],  //
+                       w[0], w[1], w[2], w[3], o.stride[0], o.stride[1], o.padding[0],
+                       o.padding[1], o.dilation[0], o.dilation[1], o.groups};
   auto& slot = library.plans[key];
   if (slot) return *slot;
   auto plan = std::make_unique<ConvPlan>();
@@ -149,9 +149,10 @@ auto first_usable(const std::array<Perf, kCount>& candidates, int returned, cons
     if (p.status == CUDNN_STATUS_SUCCESS && !tensor_cores && p.memory <= kWorkspaceLimit)
       return p.algo;
   }
-  throw Error(fmt::format("{}: cuDNN offers no algorithm for this problem in FMA arithmetic "
-                          "within {} bytes of workspace ({} candidates)",
-                          op, kWorkspaceLimit, returned));
+  throw Error(
+      fmt::format("{}: cuDNN offers no algorithm for this problem in FMA arithmetic "
+                  "within {} bytes of workspace ({} candidates)",
+                  op, kWorkspaceLimit, returned));
 }
 
 // Scratch memory for cuDNN from the caching allocator (undefined when none is needed).
@@ -185,29 +186,27 @@ void CudaKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, co
   if (!plan.forward) {
     std::array<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT> candidates{};
     int returned = 0;
-    check_cudnn(cudnnGetConvolutionForwardAlgorithm_v7(library.handle, plan.x.get(), plan.w.get(),
-                                                       plan.conv.get(), plan.y.get(),
-                                                       static_cast<int>(candidates.size()), &returned,
-                                                       candidates.data()),
+    check_cudnn(cudnnGetConvolutionForwardAlgorithm_v7(
+                    library.handle, plan.x.get(), plan.w.get(), plan.conv.get(), plan.y.get(),
+                    static_cast<int>(candidates.size()), &returned, candidates.data()),
                 op);
     const auto algo = first_usable(candidates, returned, op);
     std::size_t bytes = 0;
-    check_cudnn(cudnnGetConvolutionForwardWorkspaceSize(library.handle, plan.x.get(),
-                                                        plan.w.get(), plan.conv.get(),
-                                                        plan.y.get(), algo, &bytes),
-                op);
+    check_cudnn(
+        cudnnGetConvolutionForwardWorkspaceSize(library.handle, plan.x.get(), plan.w.get(),
+                                                plan.conv.get(), plan.y.get(), algo, &bytes),
+        op);
     plan.forward = Choice<cudnnConvolutionFwdAlgo_t>{algo, bytes};
   }
   const Tensor scratch = workspace(plan.forward->workspace_bytes);
-  check_cudnn(cudnnConvolutionForward(library.handle, kOne.of(x.dtype()), plan.x.get(),
-                                      x.raw_data(), plan.w.get(), w.raw_data(), plan.conv.get(),
-                                      plan.forward->algo, data_or_null(scratch),
-                                      plan.forward->workspace_bytes, kZero.of(x.dtype()),
-                                      plan.y.get(), out.raw_data()),
+  check_cudnn(cudnnConvolutionForward(
+                  library.handle, kOne.of(x.dtype()), plan.x.get(), x.raw_data(), plan.w.get(),
+                  w.raw_data(), plan.conv.get(), plan.forward->algo, data_or_null(scratch),
+                  plan.forward->workspace_bytes, kZero.of(x.dtype()), plan.y.get(), out.raw_data()),
               op);
   if (bias.defined()) {
-    check_cudnn(cudnnAddTensor(library.handle, kOne.of(x.dtype()), plan.bias.get(),
-                               bias.raw_data(), kOne.of(x.dtype()), plan.y.get(), out.raw_data()),
+    check_cudnn(cudnnAddTensor(library.handle, kOne.of(x.dtype()), plan.bias.get(), bias.raw_data(),
+                               kOne.of(x.dtype()), plan.y.get(), out.raw_data()),
                 op);
   }
 }
@@ -233,16 +232,16 @@ void CudaKernels::conv2d_backward_input(const Tensor& grad_x, const Tensor& grad
                 op);
     const auto algo = first_usable(candidates, returned, op);
     std::size_t bytes = 0;
-    check_cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(library.handle, plan.w.get(),
-                                                             plan.y.get(), plan.conv.get(),
-                                                             plan.x.get(), algo, &bytes),
-                op);
+    check_cudnn(
+        cudnnGetConvolutionBackwardDataWorkspaceSize(library.handle, plan.w.get(), plan.y.get(),
+                                                     plan.conv.get(), plan.x.get(), algo, &bytes),
+        op);
     plan.backward_data = Choice<cudnnConvolutionBwdDataAlgo_t>{algo, bytes};
   }
   const Tensor scratch = workspace(plan.backward_data->workspace_bytes);
   check_cudnn(cudnnConvolutionBackwardData(
-                  library.handle, kOne.of(grad_x.dtype()), plan.w.get(), w.raw_data(),
-                  plan.y.get(), grad_out.raw_data(), plan.conv.get(), plan.backward_data->algo,
+                  library.handle, kOne.of(grad_x.dtype()), plan.w.get(), w.raw_data(), plan.y.get(),
+                  grad_out.raw_data(), plan.conv.get(), plan.backward_data->algo,
                   data_or_null(scratch), plan.backward_data->workspace_bytes,
                   kZero.of(grad_x.dtype()), plan.x.get(), grad_x.raw_data()),
               op);
@@ -269,18 +268,18 @@ void CudaKernels::conv2d_backward_weight(const Tensor& grad_w, const Tensor& gra
                 op);
     const auto algo = first_usable(candidates, returned, op);
     std::size_t bytes = 0;
-    check_cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(library.handle, plan.x.get(),
-                                                               plan.y.get(), plan.conv.get(),
-                                                               plan.w.get(), algo, &bytes),
-                op);
+    check_cudnn(
+        cudnnGetConvolutionBackwardFilterWorkspaceSize(library.handle, plan.x.get(), plan.y.get(),
+                                                       plan.conv.get(), plan.w.get(), algo, &bytes),
+        op);
     plan.backward_filter = Choice<cudnnConvolutionBwdFilterAlgo_t>{algo, bytes};
   }
   const Tensor scratch = workspace(plan.backward_filter->workspace_bytes);
   check_cudnn(cudnnConvolutionBackwardFilter(
                   library.handle, kOne.of(x.dtype()), plan.x.get(), x.raw_data(), plan.y.get(),
                   grad_out.raw_data(), plan.conv.get(), plan.backward_filter->algo,
-                  data_or_null(scratch), plan.backward_filter->workspace_bytes,
-                  kZero.of(x.dtype()), plan.w.get(), grad_w.raw_data()),
+                  data_or_null(scratch), plan.backward_filter->workspace_bytes, kZero.of(x.dtype()),
+                  plan.w.get(), grad_w.raw_data()),
               op);
 }
 

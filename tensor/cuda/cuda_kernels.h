@@ -49,16 +49,14 @@ class CudaKernels final : public Kernels {
   void batch_norm_inference(const Tensor& out, const Tensor& x, const Tensor& weight,
                             const Tensor& bias, const Tensor& running_mean,
                             const Tensor& running_var, double eps) override;
-  void batch_norm_backward(const Tensor& grad_x, const Tensor& grad_weight,
-                           const Tensor& grad_bias, const Tensor& grad_out, const Tensor& x,
-                           const Tensor& weight, const Tensor& mean,
-                           const Tensor& invstd) override;
+  void batch_norm_backward(const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
+                           const Tensor& grad_out, const Tensor& x, const Tensor& weight,
+                           const Tensor& mean, const Tensor& invstd) override;
   void layer_norm(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& x,
                   const Tensor& weight, const Tensor& bias, double eps) override;
-  void layer_norm_backward(const Tensor& grad_x, const Tensor& grad_weight,
-                           const Tensor& grad_bias, const Tensor& grad_out, const Tensor& x,
-                           const Tensor& weight, const Tensor& mean,
-                           const Tensor& rstd) override;
+  void layer_norm_backward(const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
+                           const Tensor& grad_out, const Tensor& x, const Tensor& weight,
+                           const Tensor& mean, const Tensor& rstd) override;
 
   void softmax(const Tensor& out, const Tensor& x, std::int64_t dim, bool log) override;
   void softmax_backward(const Tensor& grad_x, const Tensor& grad_out, const Tensor& y,

@@ -26,8 +26,7 @@ __device__ T normal_pdf(T x) {
 
 // Ops that need real numbers; the rest also run on i64.
 constexpr bool needs_floating(UnaryOp op) {
-  return !(op == UnaryOp::neg || op == UnaryOp::abs || op == UnaryOp::sign ||
-           op == UnaryOp::relu);
+  return !(op == UnaryOp::neg || op == UnaryOp::abs || op == UnaryOp::sign || op == UnaryOp::relu);
 }
 constexpr bool needs_floating(BinaryOp op) {
   return op == BinaryOp::div || op == BinaryOp::pow || op == BinaryOp::gelu_backward;
@@ -182,8 +181,7 @@ void launch_unary(const Tensor& out, const Tensor& x) {
 template <BinaryOp op, class T>
 void launch_binary(const Tensor& out, const Tensor& a, const Tensor& b) {
   if constexpr (needs_floating(op) && !std::is_floating_point_v<T>) {
-    throw Error(
-        fmt::format("binary: {} is not defined for dtype {}", name(op), name(out.dtype())));
+    throw Error(fmt::format("binary: {} is not defined for dtype {}", name(op), name(out.dtype())));
   } else {
     strided_map<3>(name(op), out.shape(), {&out, &a, &b},
                    BinaryBody<op, T>{out.data<T>(), a.data<T>(), b.data<T>()});

@@ -13,9 +13,9 @@ namespace {
 
 void check_indices(const char* op, const Tensor& index, std::int64_t dim, std::int64_t size) {
   if (const auto bad = first_index_outside(index, size, op)) {
-    throw Error(fmt::format(
-        "{}: index {} (at position {} of the index) is out of range [0, {}) for dim {}", op,
-        bad->value, bad->position, size, dim));
+    throw Error(
+        fmt::format("{}: index {} (at position {} of the index) is out of range [0, {}) for dim {}",
+                    op, bad->value, bad->position, size, dim));
   }
 }
 

@@ -26,8 +26,8 @@ constexpr int kMaxDims = 8;
 // grid stride, so a capped grid still covers any size.
 inline unsigned int blocks_for(std::int64_t n, int threads = kThreads) {
   constexpr std::int64_t kMaxBlocks = std::int64_t{1} << 20;
-  return static_cast<unsigned int>(std::clamp<std::int64_t>((n + threads - 1) / threads, 1,
-                                                            kMaxBlocks));
+  return static_cast<unsigned int>(
+      std::clamp<std::int64_t>((n + threads - 1) / threads, 1, kMaxBlocks));
 }
 
 __device__ inline std::int64_t thread_index() {

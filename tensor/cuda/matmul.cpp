@@ -66,15 +66,12 @@ Operand as_operand(const Tensor& t) {
   const bool unit_rows = rows == 1 || row_stride == 1;
   // Read column-major, row-major memory is the transpose we need: op N.
   if (unit_cols && (rows == 1 || row_stride >= cols))
-    return {t, CUBLAS_OP_N, rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride,
-            batch_stride};
+    return {t, CUBLAS_OP_N, rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride, batch_stride};
   // Column-major memory is the matrix itself: transpose it, op T.
   if (unit_rows && (cols == 1 || col_stride >= rows))
-    return {t, CUBLAS_OP_T, cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride,
-            batch_stride};
+    return {t, CUBLAS_OP_T, cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride, batch_stride};
   const Tensor packed = t.contiguous();
-  return {packed, CUBLAS_OP_N, std::max<std::int64_t>(cols, 1),
-          t.size(0) == 1 ? 0 : rows * cols};
+  return {packed, CUBLAS_OP_N, std::max<std::int64_t>(cols, 1), t.size(0) == 1 ? 0 : rows * cols};
 }
 
 int as_int(std::int64_t value, const char* what) {
@@ -90,8 +87,8 @@ void CudaKernels::matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
   const std::int64_t inner = a.size(2);
   if (out.numel() == 0) return;
   if (inner == 0) return fill(out, 0.0);  // an empty sum
-  const Operand lhs = as_operand(b);  // b^T: [N, K] column-major
-  const Operand rhs = as_operand(a);  // a^T: [K, M] column-major
+  const Operand lhs = as_operand(b);      // b^T: [N, K] column-major
+  const Operand rhs = as_operand(a);      // a^T: [K, M] column-major
   const int m = as_int(cols, "N"), n = as_int(rows, "M"), k = as_int(inner, "K");
   const int count = as_int(batch, "batch");
   const int ld_lhs = as_int(lhs.leading, "b's leading dimension");
@@ -106,13 +103,13 @@ void CudaKernels::matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
     T* po = out.data<T>();
     if constexpr (sizeof(T) == 4) {
       check_cublas(cublasSgemmStridedBatched(library.handle, lhs.op, rhs.op, m, n, k, &one, pb,
-                                             ld_lhs, lhs.batch_stride, pa, ld_rhs,
-                                             rhs.batch_stride, &nothing, po, m, rows * cols, count),
+                                             ld_lhs, lhs.batch_stride, pa, ld_rhs, rhs.batch_stride,
+                                             &nothing, po, m, rows * cols, count),
                    "matmul");
     } else {
       check_cublas(cublasDgemmStridedBatched(library.handle, lhs.op, rhs.op, m, n, k, &one, pb,
-                                             ld_lhs, lhs.batch_stride, pa, ld_rhs,
-                                             rhs.batch_stride, &nothing, po, m, rows * cols, count),
+                                             ld_lhs, lhs.batch_stride, pa, ld_rhs, rhs.batch_stride,
+                                             &nothing, po, m, rows * cols, count),
                    "matmul");
     }
   });

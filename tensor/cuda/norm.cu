@@ -27,18 +27,6 @@ struct SumPairFold {
   }
 };
 
-// The block's sum of `value`, seen by every thread (a broadcast through shared
-// memory after the reduction, fenced on both sides so `shared` can be reused).
-template <class Fold, class Partial>
-__device__ Partial block_sum(Partial value, Partial* shared, Partial* result) {
-  const Partial total = block_reduce<Fold>(value, shared);
-  if (threadIdx.x == 0) *result = total;
-  __syncthreads();
-  const Partial everyone = *result;
-  __syncthreads();
-  return everyone;
-}
-
 template <class T>
 __device__ double value_or(const T* p, std::int64_t i, double fallback) {
   return p ? static_cast<double>(p[i]) : fallback;
@@ -81,14 +69,16 @@ __global__ void batch_norm_kernel(T* out, T* mean, T* invstd, const T* x, const 
   const auto count = static_cast<double>(layout.count());
   for (std::int64_t c = blockIdx.x; c < layout.channels; c += gridDim.x) {
     double sum = 0.0;
-    for (std::int64_t i = threadIdx.x; i < layout.count(); i += blockDim.x) sum += x[layout.at(c, i)];
-    const double m = block_sum<DoubleSum>(sum, shared, &result) / count;
+    for (std::int64_t i = threadIdx.x; i < layout.count(); i += blockDim.x)
+      sum += x[layout.at(c, i)];
+    const double m = block_reduce_to_all<DoubleSum>(sum, shared, &result) / count;
     double squares = 0.0;
     for (std::int64_t i = threadIdx.x; i < layout.count(); i += blockDim.x) {
       const double d = x[layout.at(c, i)] - m;
       squares += d * d;
     }
-    const double inv = 1.0 / sqrt(block_sum<DoubleSum>(squares, shared, &result) / count + eps);
+    const double inv =
+        1.0 / sqrt(block_reduce_to_all<DoubleSum>(squares, shared, &result) / count + eps);
     if (threadIdx.x == 0) {
       mean[c] = static_cast<T>(m);
       invstd[c] = static_cast<T>(inv);
@@ -136,7 +126,7 @@ __global__ void batch_norm_backward_kernel(T* grad_x, T* grad_weight, T* grad_bi
       sums.first += grad_out[at];
       sums.second += grad_out[at] * (x[at] - m) * inv;
     }
-    sums = block_sum<SumPairFold>(sums, shared, &result);
+    sums = block_reduce_to_all<SumPairFold>(sums, shared, &result);
     if (threadIdx.x == 0) {
       if (grad_weight) grad_weight[c] = static_cast<T>(sums.second);
       if (grad_bias) grad_bias[c] = static_cast<T>(sums.first);
@@ -160,11 +150,12 @@ __global__ void layer_norm_kernel(T* out, T* mean, T* rstd, const T* x, const T*
     const T* x_row = x + r * cols;
     double sum = 0.0;
     for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) sum += x_row[j];
-    const double m = block_sum<DoubleSum>(sum, shared, &result) / static_cast<double>(cols);
+    const double m =
+        block_reduce_to_all<DoubleSum>(sum, shared, &result) / static_cast<double>(cols);
     double squares = 0.0;
     for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x)
       squares += (x_row[j] - m) * (x_row[j] - m);
-    const double inv = 1.0 / sqrt(block_sum<DoubleSum>(squares, shared, &result) /
+    const double inv = 1.0 / sqrt(block_reduce_to_all<DoubleSum>(squares, shared, &result) /
                                       static_cast<double>(cols) +
                                   eps);
     if (threadIdx.x == 0) {
@@ -172,8 +163,8 @@ __global__ void layer_norm_kernel(T* out, T* mean, T* rstd, const T* x, const T*
       rstd[r] = static_cast<T>(inv);
     }
     for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x)
-      out[r * cols + j] = static_cast<T>((x_row[j] - m) * inv * value_or(weight, j, 1.0) +
-                                         value_or(bias, j, 0.0));
+      out[r * cols + j] =
+          static_cast<T>((x_row[j] - m) * inv * value_or(weight, j, 1.0) + value_or(bias, j, 0.0));
   }
 }
 
@@ -191,7 +182,7 @@ __global__ void layer_norm_backward_kernel(T* grad_x, const T* grad_out, const T
       sums.first += dy;
       sums.second += dy * (x[r * cols + j] - m) * inv;
     }
-    sums = block_sum<SumPairFold>(sums, shared, &result);
+    sums = block_reduce_to_all<SumPairFold>(sums, shared, &result);
     const double mean_dy = sums.first / static_cast<double>(cols);
     const double mean_dy_xhat = sums.second / static_cast<double>(cols);
     for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
@@ -269,8 +260,8 @@ void CudaKernels::batch_norm_backward(const Tensor& grad_x, const Tensor& grad_w
     batch_norm_backward_kernel<<<grid_for_groups(layout.channels),
                                  block_threads_for(layout.count()), 0, stream()>>>(
         grad_x.data<T>(), mutable_data_or_null<T>(grad_weight), mutable_data_or_null<T>(grad_bias),
-        grad_out.data<T>(), x.data<T>(), data_or_null<T>(weight), mean.data<T>(),
-        invstd.data<T>(), layout);
+        grad_out.data<T>(), x.data<T>(), data_or_null<T>(weight), mean.data<T>(), invstd.data<T>(),
+        layout);
   });
   check_launch("batch_norm_backward");
 }
@@ -307,10 +298,9 @@ void CudaKernels::layer_norm_backward(const Tensor& grad_x, const Tensor& grad_w
     }
     if (grad_weight.defined() || grad_bias.defined()) {
       index_map(op, cols,
-                LayerNormParameterGradBody<T>{mutable_data_or_null<T>(grad_weight),
-                                              mutable_data_or_null<T>(grad_bias),
-                                              grad_out.data<T>(), x.data<T>(), mean.data<T>(),
-                                              rstd.data<T>(), rows, cols});
+                LayerNormParameterGradBody<T>{
+                    mutable_data_or_null<T>(grad_weight), mutable_data_or_null<T>(grad_bias),
+                    grad_out.data<T>(), x.data<T>(), mean.data<T>(), rstd.data<T>(), rows, cols});
     }
   });
 }

@@ -30,9 +30,9 @@ class PinnedUploader {
 
  private:
   struct Buffer {
-    void* data = nullptr;      // pinned host memory
+    void* data = nullptr;  // pinned host memory
     std::size_t bytes = 0;
-    void* done = nullptr;      // cudaEvent_t recorded after the buffer's last upload
+    void* done = nullptr;  // cudaEvent_t recorded after the buffer's last upload
   };
   // Waits until `buffer`'s last upload has left it, so that it can be refilled.
   void wait_until_free(Buffer& buffer);

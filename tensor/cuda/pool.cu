@@ -43,9 +43,9 @@ struct FixedWindows {
     const std::int64_t h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
     Window win{max(h0, std::int64_t{0}), min(h0 + kernel_h, g.in_h), max(w0, std::int64_t{0}),
                min(w0 + kernel_w, g.in_w), 0.0};
-    win.divisor = static_cast<double>(count_include_pad ? kernel_h * kernel_w
-                                                        : (win.h_end - win.h_begin) *
-                                                              (win.w_end - win.w_begin));
+    win.divisor = static_cast<double>(count_include_pad
+                                          ? kernel_h * kernel_w
+                                          : (win.h_end - win.h_begin) * (win.w_end - win.w_begin));
     return win;
   }
   // The outputs whose window starts at or before i and ends after it, along
@@ -65,7 +65,7 @@ struct FixedWindows {
 };
 
 FixedWindows fixed_windows(const Pool2dOptions& o) {
-  return {o.kernel[0], o.kernel[1], o.stride[0],       o.stride[1],
+  return {o.kernel[0],  o.kernel[1],  o.stride[0],        o.stride[1],
           o.padding[0], o.padding[1], o.count_include_pad};
 }
 
@@ -199,8 +199,9 @@ void average_pool_backward(const char* op, const Tensor& grad_x, const Tensor& g
   const PoolGeometry g = pool_geometry(grad_x, grad_out);
   visit_floating(grad_x.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    index_map(op, grad_x.numel(),
-              AveragePoolBackwardBody<T, Windows>{grad_x.data<T>(), grad_out.data<T>(), g, windows});
+    index_map(
+        op, grad_x.numel(),
+        AveragePoolBackwardBody<T, Windows>{grad_x.data<T>(), grad_out.data<T>(), g, windows});
   });
 }
 

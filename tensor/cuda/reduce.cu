@@ -118,8 +118,8 @@ __global__ void fold_chunks_kernel(Out* out, typename Fold::Partial* partials, c
 }
 
 template <class Fold, class Out, class Finish>
-__global__ void combine_chunks_kernel(Out* out, const typename Fold::Partial* partials,
-                                      Split split, Finish finish) {
+__global__ void combine_chunks_kernel(Out* out, const typename Fold::Partial* partials, Split split,
+                                      Finish finish) {
   using Partial = typename Fold::Partial;
   __shared__ Partial shared[kMaxBlockThreads];
   for (std::int64_t row = blockIdx.x; row < split.rows; row += gridDim.x) {
@@ -139,8 +139,8 @@ void fold_rows(const char* op, Out* out, const T* x, std::int64_t rows, std::int
   constexpr std::int64_t kMaxGrid = std::int64_t{1} << 20;
   const auto blocks = static_cast<unsigned int>(std::min(rows * split.chunks, kMaxGrid));
   if (split.chunks == 1) {
-    fold_chunks_kernel<Fold><<<blocks, split.threads, 0, stream()>>>(out, nullptr, x, split,
-                                                                     finish);
+    fold_chunks_kernel<Fold>
+        <<<blocks, split.threads, 0, stream()>>>(out, nullptr, x, split, finish);
     check_launch(op);
     return;
   }
@@ -148,8 +148,7 @@ void fold_rows(const char* op, Out* out, const T* x, std::int64_t rows, std::int
   const auto partial_bytes = static_cast<std::int64_t>(sizeof(Partial)) * rows * split.chunks;
   const Tensor scratch = Tensor::empty({(partial_bytes + 7) / 8}, DType::i64, Device::cuda(0));
   auto* partials = static_cast<Partial*>(scratch.raw_data());
-  fold_chunks_kernel<Fold><<<blocks, split.threads, 0, stream()>>>(out, partials, x, split,
-                                                                   finish);
+  fold_chunks_kernel<Fold><<<blocks, split.threads, 0, stream()>>>(out, partials, x, split, finish);
   check_launch(op);
   const auto combine_blocks = static_cast<unsigned int>(std::min(rows, kMaxGrid));
   combine_chunks_kernel<Fold><<<combine_blocks, block_threads_for(split.chunks), 0, stream()>>>(
@@ -203,8 +202,8 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
       return fold_rows<ExtremumFold<T, true>>(op_name, out.data<std::int64_t>(), in, rows, length,
                                               IndexFinish<T>{});
     case ReduceOp::argmin:
-      return fold_rows<ExtremumFold<T, false>>(op_name, out.data<std::int64_t>(), in, rows,
-                                               length, IndexFinish<T>{});
+      return fold_rows<ExtremumFold<T, false>>(op_name, out.data<std::int64_t>(), in, rows, length,
+                                               IndexFinish<T>{});
   }
 }
 

@@ -39,17 +39,6 @@ struct SumFold {
   __device__ static double combine(double a, double b) { return a + b; }
 };
 
-// The fold of `value` over the block, seen by every thread.
-template <class Fold>
-__device__ double block_all(double value, double* shared, double* result) {
-  const double total = block_reduce<Fold>(value, shared);
-  if (threadIdx.x == 0) *result = total;
-  __syncthreads();
-  const double everyone = *result;
-  __syncthreads();
-  return everyone;
-}
-
 // fmax ignores NaN, as std::fmax in the reference: a NaN logit spreads
 // through the sum instead.
 template <class T>
@@ -61,11 +50,12 @@ __global__ void softmax_rows_kernel(T* out, const T* x, std::int64_t rows, std::
     const T* x_row = x + r * length;
     T* out_row = out + r * length;
     double max = -INFINITY;
-    for (std::int64_t d = threadIdx.x; d < length; d += blockDim.x) max = fmax(max, static_cast<double>(x_row[d]));
-    max = block_all<MaxFold>(max, shared, &result);
+    for (std::int64_t d = threadIdx.x; d < length; d += blockDim.x)
+      max = fmax(max, static_cast<double>(x_row[d]));
+    max = block_reduce_to_all<MaxFold>(max, shared, &result);
     double sum = 0.0;
     for (std::int64_t d = threadIdx.x; d < length; d += blockDim.x) sum += exp(x_row[d] - max);
-    sum = block_all<SumFold>(sum, shared, &result);
+    sum = block_reduce_to_all<SumFold>(sum, shared, &result);
     const double log_sum = ::log(sum);
     for (std::int64_t d = threadIdx.x; d < length; d += blockDim.x)
       out_row[d] = static_cast<T>(log ? x_row[d] - max - log_sum : exp(x_row[d] - max) / sum);
@@ -81,7 +71,8 @@ struct SoftmaxLaneBody {
   __device__ void operator()(std::int64_t l) const {
     const std::int64_t step = lanes.inner, base = lanes.start(l);
     double max = -INFINITY;
-    for (std::int64_t d = 0; d < lanes.length; ++d) max = fmax(max, static_cast<double>(x[base + d * step]));
+    for (std::int64_t d = 0; d < lanes.length; ++d)
+      max = fmax(max, static_cast<double>(x[base + d * step]));
     double sum = 0.0;
     for (std::int64_t d = 0; d < lanes.length; ++d) sum += exp(x[base + d * step] - max);
     const double log_sum = ::log(sum);
@@ -114,7 +105,7 @@ __global__ void softmax_backward_rows_kernel(T* grad_x, const T* grad_out, const
     double sum = 0.0;
     for (std::int64_t d = threadIdx.x; d < length; d += blockDim.x)
       sum += backward_term(grad_out, y, base + d, log);
-    sum = block_all<SumFold>(sum, shared, &result);
+    sum = block_reduce_to_all<SumFold>(sum, shared, &result);
     for (std::int64_t d = threadIdx.x; d < length; d += blockDim.x)
       grad_x[base + d] = backward_value(grad_out, y, base + d, sum, log);
   }
@@ -153,8 +144,7 @@ void CudaKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, 
     using T = decltype(zero);
     if (lanes.inner == 1) {
       softmax_rows_kernel<<<grid_for_rows(lanes.outer), block_threads_for(lanes.length), 0,
-                            stream()>>>(out.data<T>(), x.data<T>(), lanes.outer, lanes.length,
-                                        log);
+                            stream()>>>(out.data<T>(), x.data<T>(), lanes.outer, lanes.length, log);
       check_launch(op);
     } else {
       index_map(op, lanes.count(), SoftmaxLaneBody<T>{out.data<T>(), x.data<T>(), lanes, log});
@@ -171,14 +161,14 @@ void CudaKernels::softmax_backward(const Tensor& grad_x, const Tensor& grad_out,
   visit_floating(y.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if (lanes.inner == 1) {
-      softmax_backward_rows_kernel<<<grid_for_rows(lanes.outer), block_threads_for(lanes.length),
-                                     0, stream()>>>(grad_x.data<T>(), grad_out.data<T>(),
-                                                    y.data<T>(), lanes.outer, lanes.length, log);
+      softmax_backward_rows_kernel<<<grid_for_rows(lanes.outer), block_threads_for(lanes.length), 0,
+                                     stream()>>>(grad_x.data<T>(), grad_out.data<T>(), y.data<T>(),
+                                                 lanes.outer, lanes.length, log);
       check_launch(op);
     } else {
       index_map(op, lanes.count(),
-                SoftmaxBackwardLaneBody<T>{grad_x.data<T>(), grad_out.data<T>(), y.data<T>(),
-                                           lanes, log});
+                SoftmaxBackwardLaneBody<T>{grad_x.data<T>(), grad_out.data<T>(), y.data<T>(), lanes,
+                                           log});
     }
   });
 }

@@ -48,8 +48,8 @@ inline void check_parity(const std::vector<Tensor>& inputs, const Computation& c
   const std::vector<Tensor> actual = compute(to_gpu(inputs));
   REQUIRE(expected.size() == actual.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    CHECK_MESSAGE(actual[i].device() == Device::cuda(), what << " output " << i << " is on "
-                                                             << actual[i].device().str());
+    CHECK_MESSAGE(actual[i].device() == Device::cuda(),
+                  what << " output " << i << " is on " << actual[i].device().str());
     CHECK_MESSAGE(actual[i].dtype() == expected[i].dtype(), what << " output " << i);
     check_close(actual[i], expected[i], tol.rtol, tol.atol, what + " output " + std::to_string(i));
   }

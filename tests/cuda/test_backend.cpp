@@ -60,9 +60,9 @@ TEST_CASE("without a usable GPU, CUDA tensors fail with an error naming the CUDA
 TEST_CASE("the CUDA kernels refuse tensors not on cuda:0 before any CUDA call") {
   // A host pointer handed to a kernel would fault and leave the context unusable.
   const Tensor host = Tensor::from_vector({1, 2, 3}, {3});
-  CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).fill(host, 0.0),
-                       doctest::Contains("fill: tensor on cpu; the CUDA backend serves cuda:0 only"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      kernels_for(Device::cuda()).fill(host, 0.0),
+      doctest::Contains("fill: tensor on cpu; the CUDA backend serves cuda:0 only"), Error);
   CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).unary(UnaryOp::exp, host, host),
                        doctest::Contains("exp: tensor on cpu"), Error);
 }

@@ -38,12 +38,12 @@ TEST_CASE("unary ops on contiguous, transposed, strided and scalar inputs") {
     bool exact;
   };
   const Unary unaries[] = {
-      {"neg", neg, -3, 3, true},       {"abs", abs, -3, 3, true},
-      {"sign", sign, -3, 3, true},     {"relu", relu, -3, 3, true},
-      {"sqrt", sqrt, 0, 4, true},      {"exp", exp, -5, 5, false},
-      {"log", log, 0.01, 9, false},    {"rsqrt", rsqrt, 0.01, 9, false},
-      {"gelu", gelu, -6, 6, false},    {"sigmoid", sigmoid, -20, 20, false},
-      {"tanh", tanh, -4, 4, false},    {"erf", erf, -3, 3, false},
+      {"neg", neg, -3, 3, true},    {"abs", abs, -3, 3, true},
+      {"sign", sign, -3, 3, true},  {"relu", relu, -3, 3, true},
+      {"sqrt", sqrt, 0, 4, true},   {"exp", exp, -5, 5, false},
+      {"log", log, 0.01, 9, false}, {"rsqrt", rsqrt, 0.01, 9, false},
+      {"gelu", gelu, -6, 6, false}, {"sigmoid", sigmoid, -20, 20, false},
+      {"tanh", tanh, -4, 4, false}, {"erf", erf, -3, 3, false},
   };
   std::uint64_t seed = 10;
   for (DType dtype : {DType::f32, DType::f64}) {
@@ -52,15 +52,18 @@ TEST_CASE("unary ops on contiguous, transposed, strided and scalar inputs") {
       const std::string what = std::string(u.name) + " " + std::string(name(dtype));
       const Tensor x = random_tensor({37, 29}, ++seed, dtype, u.low, u.high);
       auto f = u.fn;
-      check_parity({x}, [f](const auto& in) { return std::vector<Tensor>{f(in[0])}; }, tol,
-                   what);
-      check_parity({x}, [f](const auto& in) { return std::vector<Tensor>{f(in[0].transpose(0, 1))}; },
-                   tol, what + " transposed");
-      check_parity({x},
-                   [f](const auto& in) { return std::vector<Tensor>{f(in[0].slice(1, 1, 29, 3))}; },
-                   tol, what + " strided");
-      check_parity({x}, [f](const auto& in) { return std::vector<Tensor>{f(in[0].select(0, 3).select(0, 4))}; },
-                   tol, what + " 0-d");
+      check_parity(
+          {x}, [f](const auto& in) { return std::vector<Tensor>{f(in[0])}; }, tol, what);
+      check_parity(
+          {x}, [f](const auto& in) { return std::vector<Tensor>{f(in[0].transpose(0, 1))}; }, tol,
+          what + " transposed");
+      check_parity(
+          {x}, [f](const auto& in) { return std::vector<Tensor>{f(in[0].slice(1, 1, 29, 3))}; },
+          tol, what + " strided");
+      check_parity(
+          {x},
+          [f](const auto& in) { return std::vector<Tensor>{f(in[0].select(0, 3).select(0, 4))}; },
+          tol, what + " 0-d");
     }
   }
 }
@@ -69,13 +72,15 @@ TEST_CASE("unary ops on i64 and NaN inputs follow the reference") {
   if (skip_without_gpu()) return;
   const Tensor ints = random_tensor({41}, 3, DType::f64, -20, 20).to(DType::i64);
   for (auto f : {neg, abs, sign, relu})
-    check_parity({ints}, [f](const auto& in) { return std::vector<Tensor>{f(in[0])}; }, exact(),
-                 "i64 unary");
+    check_parity(
+        {ints}, [f](const auto& in) { return std::vector<Tensor>{f(in[0])}; }, exact(),
+        "i64 unary");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor special = Tensor::from_vector({nan, -0.0, 0.0, -1.0, 2.0, INFINITY, -INFINITY}, {7});
   for (auto f : {abs, sign, relu, exp, sigmoid, tanh})
-    check_parity({special}, [f](const auto& in) { return std::vector<Tensor>{f(in[0])}; },
-                 math_tolerance(DType::f32), "special values");
+    check_parity(
+        {special}, [f](const auto& in) { return std::vector<Tensor>{f(in[0])}; },
+        math_tolerance(DType::f32), "special values");
 }
 
 TEST_CASE("binary ops with broadcasting and views, in every dtype they take") {
@@ -106,19 +111,25 @@ TEST_CASE("binary ops with broadcasting and views, in every dtype they take") {
       const Tensor c = random_tensor({6, 7}, ++seed, DType::f64, 0.5, 4).to(dtype);
       const Tensor e = random_tensor({12, 7}, ++seed, DType::f64, 0.5, 4).to(dtype);
       auto f = b.fn;
-      check_parity({a, c}, [f](const auto& in) { return std::vector<Tensor>{f(in[0], in[1])}; },
-                   tol, what + " broadcast [5,1,7] with [6,7]");
-      check_parity({c, e},
-                   [f](const auto& in) {
-                     return std::vector<Tensor>{
-                         f(in[0].transpose(0, 1), in[1].slice(0, 0, 12, 2).transpose(0, 1))};
-                   },
-                   tol, what + " transposed and strided views");
-      check_parity({c}, [f](const auto& in) { return std::vector<Tensor>{f(in[0], in[0])}; },
-                   tol, what + " equal operands");
-      check_parity({a, c},
-                   [f](const auto& in) { return std::vector<Tensor>{f(in[0].select(0, 2).select(0, 0).select(0, 3), in[1])}; },
-                   tol, what + " 0-d with [6,7]");
+      check_parity(
+          {a, c}, [f](const auto& in) { return std::vector<Tensor>{f(in[0], in[1])}; }, tol,
+          what + " broadcast [5,1,7] with [6,7]");
+      check_parity(
+          {c, e},
+          [f](const auto& in) {
+            return std::vector<Tensor>{
+                f(in[0].transpose(0, 1), in[1].slice(0, 0, 12, 2).transpose(0, 1))};
+          },
+          tol, what + " transposed and strided views");
+      check_parity(
+          {c}, [f](const auto& in) { return std::vector<Tensor>{f(in[0], in[0])}; }, tol,
+          what + " equal operands");
+      check_parity(
+          {a, c},
+          [f](const auto& in) {
+            return std::vector<Tensor>{f(in[0].select(0, 2).select(0, 0).select(0, 3), in[1])};
+          },
+          tol, what + " 0-d with [6,7]");
     }
   }
 }
@@ -129,8 +140,9 @@ TEST_CASE("maximum and minimum propagate NaN as the reference does") {
   const Tensor a = Tensor::from_vector({nan, 1.0, nan, -2.0}, {4});
   const Tensor b = Tensor::from_vector({1.0, nan, nan, 3.0}, {4});
   for (auto f : {maximum, minimum})
-    check_parity({a, b}, [f](const auto& in) { return std::vector<Tensor>{f(in[0], in[1])}; },
-                 exact(), "NaN");
+    check_parity(
+        {a, b}, [f](const auto& in) { return std::vector<Tensor>{f(in[0], in[1])}; }, exact(),
+        "NaN");
 }
 
 TEST_CASE("where with conditions of every dtype and broadcast operands") {
@@ -139,11 +151,12 @@ TEST_CASE("where with conditions of every dtype and broadcast operands") {
   const Tensor a = random_tensor({5, 6}, 8);
   const Tensor b = random_tensor({4, 5, 1}, 9);
   for (DType cond_dtype : {DType::f32, DType::f64, DType::i64}) {
-    check_parity({cond, a, b},
-                 [cond_dtype](const auto& in) {
-                   return std::vector<Tensor>{where(gt(in[0], 0.0).to(cond_dtype), in[1], in[2])};
-                 },
-                 exact(), std::string("where, condition ") + std::string(name(cond_dtype)));
+    check_parity(
+        {cond, a, b},
+        [cond_dtype](const auto& in) {
+          return std::vector<Tensor>{where(gt(in[0], 0.0).to(cond_dtype), in[1], in[2])};
+        },
+        exact(), std::string("where, condition ") + std::string(name(cond_dtype)));
   }
 }
 
@@ -157,18 +170,30 @@ TEST_CASE("reductions over rows short and long, few and many, with views first")
     for (const auto& shape : shapes) {
       const Tensor x = random_tensor(shape, ++seed, dtype, -1, 2);
       const std::string what = to_string(shape) + " " + std::string(name(dtype));
-      check_parity({x}, [](const auto& in) {
-        return std::vector<Tensor>{sum(in[0], {-1}), mean(in[0], {-1}), sum(in[0]), mean(in[0], {0})};
-      }, sum_tolerance(dtype), what + " sum/mean");
-      check_parity({x}, [](const auto& in) {
-        return std::vector<Tensor>{max(in[0], {-1}), min(in[0], {0}), argmax(in[0], -1), argmin(in[0], 0), max(in[0])};
-      }, exact(), what + " max/min/argmax/argmin");
+      check_parity(
+          {x},
+          [](const auto& in) {
+            return std::vector<Tensor>{sum(in[0], {-1}), mean(in[0], {-1}), sum(in[0]),
+                                       mean(in[0], {0})};
+          },
+          sum_tolerance(dtype), what + " sum/mean");
+      check_parity(
+          {x},
+          [](const auto& in) {
+            return std::vector<Tensor>{max(in[0], {-1}), min(in[0], {0}), argmax(in[0], -1),
+                                       argmin(in[0], 0), max(in[0])};
+          },
+          exact(), what + " max/min/argmax/argmin");
     }
   }
   const Tensor x3 = random_tensor({6, 5, 4}, 77, DType::f64);
-  check_parity({x3}, [](const auto& in) {
-    return std::vector<Tensor>{sum(in[0].transpose(0, 2), {0, 2}), var(in[0], {1}), max(in[0], {0, 1}, true)};
-  }, sum_tolerance(DType::f64), "reductions over views");
+  check_parity(
+      {x3},
+      [](const auto& in) {
+        return std::vector<Tensor>{sum(in[0].transpose(0, 2), {0, 2}), var(in[0], {1}),
+                                   max(in[0], {0, 1}, true)};
+      },
+      sum_tolerance(DType::f64), "reductions over views");
 }
 
 TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact") {
@@ -179,25 +204,39 @@ TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact")
   values[5] = values[9000] = values[20000] = 3.0;
   values[7] = values[15000] = -3.0;
   const Tensor ties = Tensor::from_vector(values, {1, 20011});
-  check_parity({ties}, [](const auto& in) {
-    return std::vector<Tensor>{argmax(in[0], 1), argmin(in[0], 1), max(in[0], {1}), min(in[0], {1})};
-  }, exact(), "ties");
+  check_parity(
+      {ties},
+      [](const auto& in) {
+        return std::vector<Tensor>{argmax(in[0], 1), argmin(in[0], 1), max(in[0], {1}),
+                                   min(in[0], {1})};
+      },
+      exact(), "ties");
   values[12000] = nan;
   values[16000] = nan;
   const Tensor with_nan = Tensor::from_vector(values, {1, 20011});
-  check_parity({with_nan}, [](const auto& in) {
-    return std::vector<Tensor>{argmax(in[0], 1), argmin(in[0], 1), max(in[0], {1}), min(in[0], {1})};
-  }, exact(), "NaN");
+  check_parity(
+      {with_nan},
+      [](const auto& in) {
+        return std::vector<Tensor>{argmax(in[0], 1), argmin(in[0], 1), max(in[0], {1}),
+                                   min(in[0], {1})};
+      },
+      exact(), "NaN");
   const Tensor ints = random_tensor({7, 3001}, 5, DType::f64, -1e6, 1e6).to(DType::i64);
-  check_parity({ints}, [](const auto& in) {
-    return std::vector<Tensor>{sum(in[0], {1}), sum(in[0]), max(in[0], {0}), argmin(in[0], 1)};
-  }, exact(), "i64");
+  check_parity(
+      {ints},
+      [](const auto& in) {
+        return std::vector<Tensor>{sum(in[0], {1}), sum(in[0]), max(in[0], {0}), argmin(in[0], 1)};
+      },
+      exact(), "i64");
 }
 
 TEST_CASE("reductions over zero elements: sum 0, mean NaN") {
   if (skip_without_gpu()) return;
   const Tensor empty_rows = zeros({3, 0});
-  check_parity({empty_rows}, [](const auto& in) {
-    return std::vector<Tensor>{sum(in[0], {1}), mean(in[0], {1})};
-  }, exact(), "empty rows");
+  check_parity(
+      {empty_rows},
+      [](const auto& in) {
+        return std::vector<Tensor>{sum(in[0], {1}), mean(in[0], {1})};
+      },
+      exact(), "empty rows");
 }

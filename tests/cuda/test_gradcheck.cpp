@@ -37,8 +37,8 @@ DifferentiableFn on_gpu(const DifferentiableFn& fn) {
 // statistics) on the CPU inside their function, which a GPU op then refuses
 // as a device mismatch. Their ops are checked below with device constants.
 const std::set<std::string> kCasesWithCpuConstants = {
-    "where", "batch_norm_inference", "cross_entropy", "gather", "scatter_add", "index_select",
-    "index_add"};
+    "where",       "batch_norm_inference", "cross_entropy", "gather",
+    "scatter_add", "index_select",         "index_add"};
 
 void check_gradients(const std::string& what, const DifferentiableFn& fn,
                      const std::vector<Variable>& inputs) {
@@ -71,27 +71,41 @@ TEST_CASE("every registered op passes gradcheck in f64 on the GPU") {
 TEST_CASE("ops whose registry cases build CPU constants pass gradcheck with GPU constants") {
   if (skip_without_gpu()) return;
   const Device gpu = Device::cuda();
-  check_gradients("where", [gpu](const std::vector<Variable>& x) {
-    return where(index_pattern({3, 4}, 2).to(DType::f64).to(gpu), x[0], x[1]);
-  }, {input({3, 4}, 1), input({3, 1}, 2)});
-  check_gradients("batch_norm_inference", [gpu](const std::vector<Variable>& x) {
-    const Tensor channel = arange(0, 3, 1, DType::f64, gpu);
-    return batch_norm_inference(x[0], x[1], x[2], add(mul(channel, 0.1), -0.2),
-                                add(mul(channel, 0.25), 0.5), 1e-5);
-  }, {input({2, 3, 3, 3}, 3), input({3}, 4), input({3}, 5)});
-  check_gradients("cross_entropy", [gpu](const std::vector<Variable>& x) {
-    return cross_entropy(x[0], index_pattern({4}, 5).to(gpu));
-  }, {input({4, 5}, 6)});
-  check_gradients("gather", [gpu](const std::vector<Variable>& x) {
-    return gather(x[0], 1, index_pattern({3, 4}, 5).to(gpu));
-  }, {input({3, 5}, 7)});
-  check_gradients("scatter_add", [gpu](const std::vector<Variable>& x) {
-    return scatter_add(x[0], 1, index_pattern({3, 4}, 3).to(gpu), x[1]);
-  }, {input({3, 3}, 8), input({3, 4}, 9)});
-  check_gradients("index_select", [gpu](const std::vector<Variable>& x) {
-    return index_select(x[0], 0, index_pattern({5}, 3).to(gpu));
-  }, {input({3, 4}, 10)});
-  check_gradients("index_add", [gpu](const std::vector<Variable>& x) {
-    return index_add(x[0], 1, index_pattern({4}, 3).to(gpu), x[1]);
-  }, {input({2, 3}, 11), input({2, 4}, 12)});
+  check_gradients("where",
+                  [gpu](const std::vector<Variable>& x) {
+                    return where(index_pattern({3, 4}, 2).to(DType::f64).to(gpu), x[0], x[1]);
+                  },
+                  {input({3, 4}, 1), input({3, 1}, 2)});
+  check_gradients("batch_norm_inference",
+                  [gpu](const std::vector<Variable>& x) {
+                    const Tensor channel = arange(0, 3, 1, DType::f64, gpu);
+                    return batch_norm_inference(x[0], x[1], x[2], add(mul(channel, 0.1), -0.2),
+                                                add(mul(channel, 0.25), 0.5), 1e-5);
+                  },
+                  {input({2, 3, 3, 3}, 3), input({3}, 4), input({3}, 5)});
+  check_gradients("cross_entropy",
+                  [gpu](const std::vector<Variable>& x) {
+                    return cross_entropy(x[0], index_pattern({4}, 5).to(gpu));
+                  },
+                  {input({4, 5}, 6)});
+  check_gradients("gather",
+                  [gpu](const std::vector<Variable>& x) {
+                    return gather(x[0], 1, index_pattern({3, 4}, 5).to(gpu));
+                  },
+                  {input({3, 5}, 7)});
+  check_gradients("scatter_add",
+                  [gpu](const std::vector<Variable>& x) {
+                    return scatter_add(x[0], 1, index_pattern({3, 4}, 3).to(gpu), x[1]);
+                  },
+                  {input({3, 3}, 8), input({3, 4}, 9)});
+  check_gradients("index_select",
+                  [gpu](const std::vector<Variable>& x) {
+                    return index_select(x[0], 0, index_pattern({5}, 3).to(gpu));
+                  },
+                  {input({3, 4}, 10)});
+  check_gradients("index_add",
+                  [gpu](const std::vector<Variable>& x) {
+                    return index_add(x[0], 1, index_pattern({4}, 3).to(gpu), x[1]);
+                  },
+                  {input({2, 3}, 11), input({2, 4}, 12)});
 }

@@ -30,13 +30,17 @@ TEST_CASE("gather and scatter_add along every dim, with repeated indices") {
       index_shape[dim] = 9;  // longer than x along dim: indices repeat
       const Tensor index = index_pattern(index_shape, x.size(dim));
       const Tensor src = random_tensor(index_shape, ++seed, DType::f64, -9, 9).to(dtype);
-      check_parity({x, index}, [dim](const auto& in) {
-        return std::vector<Tensor>{gather(in[0], dim, in[1])};
-      }, exact(), "gather " + what);
+      check_parity(
+          {x, index},
+          [dim](const auto& in) { return std::vector<Tensor>{gather(in[0], dim, in[1])}; }, exact(),
+          "gather " + what);
       const Tolerance tol = dtype == DType::i64 ? exact() : add_tolerance(dtype);
-      check_parity({x, index, src}, [dim](const auto& in) {
-        return std::vector<Tensor>{scatter_add(in[0], dim, in[1], in[2])};
-      }, tol, "scatter_add " + what);
+      check_parity(
+          {x, index, src},
+          [dim](const auto& in) {
+            return std::vector<Tensor>{scatter_add(in[0], dim, in[1], in[2])};
+          },
+          tol, "scatter_add " + what);
     }
   }
 }
@@ -53,14 +57,20 @@ TEST_CASE("index_select and index_add of slabs, with repeated indices and views"
       Shape src_shape = x.shape();
       src_shape[dim] = 11;
       const Tensor src = random_tensor(src_shape, ++seed, DType::f64, -9, 9).to(dtype);
-      check_parity({x, index}, [dim](const auto& in) {
-        return std::vector<Tensor>{index_select(in[0], dim, in[1]),
-                                   index_select(in[0].transpose(0, 2), dim, in[1])};
-      }, exact(), "index_select " + what);
+      check_parity(
+          {x, index},
+          [dim](const auto& in) {
+            return std::vector<Tensor>{index_select(in[0], dim, in[1]),
+                                       index_select(in[0].transpose(0, 2), dim, in[1])};
+          },
+          exact(), "index_select " + what);
       const Tolerance tol = dtype == DType::i64 ? exact() : add_tolerance(dtype);
-      check_parity({x, index, src}, [dim](const auto& in) {
-        return std::vector<Tensor>{index_add(in[0], dim, in[1], in[2])};
-      }, tol, "index_add " + what);
+      check_parity(
+          {x, index, src},
+          [dim](const auto& in) {
+            return std::vector<Tensor>{index_add(in[0], dim, in[1], in[2])};
+          },
+          tol, "index_add " + what);
     }
   }
 }
@@ -69,11 +79,14 @@ TEST_CASE("concat, split and stack of GPU views") {
   if (skip_without_gpu()) return;
   const Tensor a = random_tensor({3, 4, 5}, 7);
   const Tensor b = random_tensor({3, 2, 5}, 8);
-  check_parity({a, b}, [](const auto& in) {
-    const auto parts = split(in[0], {1, 3}, 1);
-    return std::vector<Tensor>{concat({in[0], in[1], parts[0]}, 1),
-                               stack({in[0].select(1, 2), in[1].select(1, 0)}, 2)};
-  }, exact(), "concat/split/stack");
+  check_parity(
+      {a, b},
+      [](const auto& in) {
+        const auto parts = split(in[0], {1, 3}, 1);
+        return std::vector<Tensor>{concat({in[0], in[1], parts[0]}, 1),
+                                   stack({in[0].select(1, 2), in[1].select(1, 0)}, 2)};
+      },
+      exact(), "concat/split/stack");
 }
 
 TEST_CASE("a bad index on the GPU throws the reference's message; the GPU stays usable") {

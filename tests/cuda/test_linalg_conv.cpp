@@ -46,19 +46,32 @@ TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand
     // and a batch whose matrices are transposed views.
     const Tensor a = random_tensor({24, 31}, ++seed, dtype);
     const Tensor b = random_tensor({31, 40}, ++seed, dtype);
-    check_parity({a, b}, [](const auto& in) {
-      return std::vector<Tensor>{matmul(in[1].transpose(0, 1), in[0].transpose(0, 1))};
-    }, tol, "both transposed " + dt);
-    check_parity({a, b}, [](const auto& in) {
-      return std::vector<Tensor>{matmul(in[0].slice(1, 0, 31, 2), in[1].slice(0, 0, 31, 2))};
-    }, tol, "inner stride 2 " + dt);
-    check_parity({a, b}, [](const auto& in) {
-      return std::vector<Tensor>{matmul(in[0].narrow(0, 3, 9), in[1].narrow(1, 5, 17))};
-    }, tol, "row stride wider than the row " + dt);
+    check_parity(
+        {a, b},
+        [](const auto& in) {
+          return std::vector<Tensor>{matmul(in[1].transpose(0, 1), in[0].transpose(0, 1))};
+        },
+        tol, "both transposed " + dt);
+    check_parity(
+        {a, b},
+        [](const auto& in) {
+          return std::vector<Tensor>{matmul(in[0].slice(1, 0, 31, 2), in[1].slice(0, 0, 31, 2))};
+        },
+        tol, "inner stride 2 " + dt);
+    check_parity(
+        {a, b},
+        [](const auto& in) {
+          return std::vector<Tensor>{matmul(in[0].narrow(0, 3, 9), in[1].narrow(1, 5, 17))};
+        },
+        tol, "row stride wider than the row " + dt);
     const Tensor batch = random_tensor({4, 9, 6}, ++seed, dtype);
-    check_parity({batch}, [](const auto& in) {
-      return std::vector<Tensor>{bmm(in[0].transpose(1, 2), in[0]), bmm(in[0], in[0].transpose(1, 2))};
-    }, tol, "bmm with transposed batches " + dt);
+    check_parity(
+        {batch},
+        [](const auto& in) {
+          return std::vector<Tensor>{bmm(in[0].transpose(1, 2), in[0]),
+                                     bmm(in[0], in[0].transpose(1, 2))};
+        },
+        tol, "bmm with transposed batches " + dt);
   }
 }
 
@@ -77,8 +90,11 @@ std::vector<ConvCase> conv_cases() {
       {"batch 1, stride 2", {1, 8, 9, 9}, {16, 8, 3, 3}, {{2, 2}, {1, 1}, {1, 1}, 1}, true},
       {"groups 2, dilation 2", {2, 6, 8, 7}, {4, 3, 3, 3}, {{1, 1}, {2, 2}, {2, 2}, 2}, false},
       {"depthwise", {3, 8, 10, 10}, {8, 1, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 8}, true},
-      {"depthwise, multiplier 2, stride 2", {2, 8, 10, 9}, {16, 1, 3, 3},
-       {{2, 2}, {1, 1}, {1, 1}, 8}, false},
+      {"depthwise, multiplier 2, stride 2",
+       {2, 8, 10, 9},
+       {16, 1, 3, 3},
+       {{2, 2}, {1, 1}, {1, 1}, 8},
+       false},
       {"1x1", {2, 16, 6, 6}, {8, 16, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, true},
       {"rectangular everything", {2, 3, 11, 13}, {5, 3, 5, 3}, {{2, 1}, {2, 1}, {1, 2}, 1}, true},
       {"wide layer", {4, 32, 16, 16}, {64, 32, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
@@ -96,14 +112,18 @@ TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, stride
       const Tensor x = random_tensor(c.x, ++seed, dtype);
       const Tensor w = random_tensor(c.w, ++seed, dtype);
       const Tensor bias = c.bias ? random_tensor({c.w[0]}, ++seed, dtype) : Tensor();
-      const Tensor grad_out = random_tensor(conv2d_output_shape(c.x, c.w, c.options), ++seed, dtype);
+      const Tensor grad_out =
+          random_tensor(conv2d_output_shape(c.x, c.w, c.options), ++seed, dtype);
       const auto options = c.options;
-      check_parity({x, w, bias, grad_out}, [options](const auto& in) {
-        return std::vector<Tensor>{
-            conv2d(in[0], in[1], in[2], options),
-            conv2d_backward_input(in[3], in[1], in[0].shape(), options),
-            conv2d_backward_weight(in[3], in[0], in[1].shape(), options)};
-      }, product_tolerance(dtype), c.name + " " + std::string(name(dtype)));
+      check_parity(
+          {x, w, bias, grad_out},
+          [options](const auto& in) {
+            return std::vector<Tensor>{
+                conv2d(in[0], in[1], in[2], options),
+                conv2d_backward_input(in[3], in[1], in[0].shape(), options),
+                conv2d_backward_weight(in[3], in[0], in[1].shape(), options)};
+          },
+          product_tolerance(dtype), c.name + " " + std::string(name(dtype)));
     }
   }
 }
@@ -112,7 +132,11 @@ TEST_CASE("conv2d reads strided inputs (made contiguous by the op)") {
   if (skip_without_gpu()) return;
   const Tensor x = random_tensor({2, 5, 9, 3}, 7);
   const Tensor w = random_tensor({4, 3, 3, 3}, 8);
-  check_parity({x, w}, [](const auto& in) {
-    return std::vector<Tensor>{conv2d(in[0].permute({0, 3, 1, 2}), in[1], {}, {.padding = {1, 1}})};
-  }, product_tolerance(DType::f32), "NHWC input viewed as NCHW");
+  check_parity(
+      {x, w},
+      [](const auto& in) {
+        return std::vector<Tensor>{
+            conv2d(in[0].permute({0, 3, 1, 2}), in[1], {}, {.padding = {1, 1}})};
+      },
+      product_tolerance(DType::f32), "NHWC input viewed as NCHW");
 }

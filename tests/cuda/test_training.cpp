@@ -27,8 +27,8 @@ namespace {
 std::shared_ptr<Sequential> small_cnn(DType dtype, Device device) {
   Generator gen(7);
   auto model = std::make_shared<Sequential>();
-  model->push_back(std::make_shared<Conv2d>(1, 4, Pair{3, 3}, gen,
-                                            Conv2dOptions{.padding = {1, 1}}));
+  model->push_back(
+      std::make_shared<Conv2d>(1, 4, Pair{3, 3}, gen, Conv2dOptions{.padding = {1, 1}}));
   model->push_back(std::make_shared<BatchNorm2d>(4));
   model->push_back(std::make_shared<ReLU>());
   model->push_back(std::make_shared<MaxPool2d>(Pool2dOptions{}));
@@ -104,9 +104,9 @@ TEST_CASE("an impossible allocation names its size and the cache it released") {
   { const Tensor cached = zeros({1 << 20}, DType::f32, Device::cuda()); }  // leaves a cached block
   CHECK(allocator_for(Device::cuda()).stats().cached_bytes > 0);
   const std::int64_t huge = std::int64_t{1} << 50;  // 4 PiB of f32
-  CHECK_THROWS_WITH_AS(Tensor::empty({huge}, DType::f32, Device::cuda()),
-                       doctest::Contains("out of memory on cuda:0 allocating 4503599627370496 bytes"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      Tensor::empty({huge}, DType::f32, Device::cuda()),
+      doctest::Contains("out of memory on cuda:0 allocating 4503599627370496 bytes"), Error);
   CHECK(allocator_for(Device::cuda()).stats().cached_bytes == 0);
   // The failure is not sticky: the GPU still computes.
   CHECK(sum(ones({10}, DType::f32, Device::cuda())).item() == 10.0);
