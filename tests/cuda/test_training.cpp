@@ -1,6 +1,7 @@
 // End-to-end on the GPU: a small CNN trains to the CPU's loss curve, its
 // steady-state steps allocate no device memory, an out-of-memory request says
 // what it asked for, and pinned uploads deliver their batches.
+#include <cmath>
 #include <memory>
 
 #include "autograd/functions.h"
@@ -71,12 +72,14 @@ TEST_CASE("a small CNN follows the CPU's loss curve on the GPU (f64)") {
   for (int step = 0; step < 30; ++step) {
     const double cpu_loss = train_step(*cpu_model, cpu_sgd, cpu_batch.images, cpu_batch.labels);
     const double gpu_loss = train_step(*gpu_model, gpu_sgd, gpu_batch.images, gpu_batch.labels);
-    INFO("step ", step);
-    // f64 throughout: the devices differ only in summation order (~1e-15),
-    // which thirty steps of SGD do not amplify past 1e-9.
-    CHECK(gpu_loss == doctest::Approx(cpu_loss).epsilon(1e-9));
     if (step == 0) first = cpu_loss;
     last = cpu_loss;
+    // f64 throughout: the devices differ in summation order only (~1e-16 of
+    // the logits' scale, the first loss's), which thirty steps of SGD towards
+    // a minimum do not amplify to 1e-9. Absolute, because the loss itself
+    // falls to ~1e-4 and its rounding stays on the logits' scale.
+    INFO("step ", step, ": cpu ", cpu_loss, ", gpu ", gpu_loss);
+    CHECK(std::abs(gpu_loss - cpu_loss) <= 1e-9 * first);
   }
   CHECK(last < first * 0.5);  // it did learn: the comparison is not of two flat lines
 }
