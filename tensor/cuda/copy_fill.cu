@@ -113,6 +113,8 @@ void copy_to_host(const Tensor& dst, const Tensor& src) {
 }  // namespace
 
 void CudaKernels::copy(const Tensor& dst, const Tensor& src) {
+  CHASE_CHECK(dst.device().is_cuda() || src.device().is_cuda(),
+              "copy: the CUDA kernels copy to, from or on a GPU, but both tensors are on the cpu");
   check_served("copy", dst.device().is_cuda() ? dst : Tensor(),
                src.device().is_cuda() ? src : Tensor());
   if (dst.numel() == 0) return;

@@ -65,4 +65,6 @@ TEST_CASE("the CUDA kernels refuse tensors not on cuda:0 before any CUDA call") 
       doctest::Contains("fill: tensor on cpu; the CUDA backend serves cuda:0 only"), Error);
   CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).unary(UnaryOp::exp, host, host),
                        doctest::Contains("exp: tensor on cpu"), Error);
+  CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).copy(host, host),
+                       doctest::Contains("copy: the CUDA kernels copy to, from or on a GPU"), Error);
 }
