@@ -14,7 +14,7 @@ int data_fetch(std::span<const std::string> args) {
                         "not downloaded again.");
   parser
       .positional("DATASET", fmt::format("one of {}", fmt::join(data::fetchable_datasets(), ", ")))
-      .option("dir", "DIR", "folder to download and extract into")
+      .option("dir", "DIR", "folder to download and extract into (required)")
       .option("url", "URL",
               "a mirror of the official tarball (http, https or file URL); "
               "its md5 is checked all the same");

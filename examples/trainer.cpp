@@ -12,6 +12,7 @@
 #include "nn/optim/schedule.h"
 #include "nn/optim/sgd.h"
 #include "tensor/error.h"
+#include "tensor/random.h"
 
 namespace chase::train {
 namespace {
