@@ -16,6 +16,11 @@ chase's (PyTorch's generator), so accuracies agree statistically, not bit for bi
 
 Prints one JSON object per epoch on stdout: epoch, train_loss, train_acc,
 test_loss, test_accuracy, lr, seconds (training only), images_per_s.
+
+With --evaluate OUT/checkpoints/epoch-0005/model.safetensors it trains nothing:
+it loads the weights chase saved into this network (the state-dict names are
+the same) and prints their test loss and accuracy, an independent check of
+chase's own evaluation.
 """
 
 import argparse
@@ -78,6 +83,25 @@ def augment(images, padding):
     return (out - MEAN) / STD
 
 
+def load_safetensors(path):
+    """The tensors of a safetensors file: an 8-byte little-endian header size, a
+    JSON header {name: {dtype, shape, data_offsets}}, then the raw bytes."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    header_size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + header_size])
+    body = raw[8 + header_size:]
+    dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        values = torch.frombuffer(bytearray(body[begin:end]), dtype=dtypes[entry["dtype"]])
+        tensors[name] = values.reshape(entry["shape"])
+    return tensors
+
+
 def lr_at(step, base_lr, total_steps, warmup_steps):
     """nn/optim/schedule.h's CosineSchedule with min_lr 0 and warmup from 0."""
     if step < warmup_steps:
@@ -112,13 +136,21 @@ def main():
     parser.add_argument("--crop-padding", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--evaluate", metavar="MODEL_SAFETENSORS",
+                        help="evaluate chase's saved weights instead of training")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    train_x, train_y = load_split(args.data, "train")
     test_x, test_y = load_split(args.data, "t10k")
     model = small_cnn(1, 28, 28, 10, args.dropout)
+    if args.evaluate:
+        model.load_state_dict(load_safetensors(args.evaluate), strict=True)
+        test_loss, test_accuracy = evaluate(model, test_x, test_y, 1000)
+        print(json.dumps({"weights": args.evaluate, "test_loss": test_loss,
+                          "test_accuracy": test_accuracy}))
+        return
+    train_x, train_y = load_split(args.data, "train")
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                                 nesterov=True, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_y) / args.batch_size)
