@@ -26,6 +26,11 @@ enum class BinaryOp {
 
 enum class ReduceOp { sum, mean, max, min, argmax, argmin };
 
+// The op's name as errors and the ops API spell it ("gelu_backward", "argmax").
+const char* name(UnaryOp op);
+const char* name(BinaryOp op);
+const char* name(ReduceOp op);
+
 class Kernels {
  public:
   virtual ~Kernels() = default;

@@ -156,18 +156,6 @@ void fold_rows(const char* op, Out* out, const T* x, std::int64_t rows, std::int
   check_launch(op);
 }
 
-const char* name(ReduceOp op) {
-  switch (op) {
-    case ReduceOp::sum: return "sum";
-    case ReduceOp::mean: return "mean";
-    case ReduceOp::max: return "max";
-    case ReduceOp::min: return "min";
-    case ReduceOp::argmax: return "argmax";
-    case ReduceOp::argmin: return "argmin";
-  }
-  return "?";
-}
-
 template <class T>
 void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
   CHASE_CHECK(std::is_floating_point_v<T> || op != ReduceOp::mean,
