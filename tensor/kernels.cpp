@@ -1,5 +1,9 @@
 #include "tensor/kernels.h"
 
+#include <limits>
+
+#include "tensor/error.h"
+
 namespace chase {
 
 const char* name(UnaryOp op) {
@@ -50,6 +54,12 @@ const char* name(ReduceOp op) {
     case ReduceOp::argmin: return "argmin";
   }
   return "?";
+}
+
+double empty_reduction_value(ReduceOp op) {
+  CHASE_CHECK(op == ReduceOp::sum || op == ReduceOp::mean,
+              "reduce: cannot take the max/min/argmax/argmin of 0 elements");
+  return op == ReduceOp::sum ? 0.0 : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace chase

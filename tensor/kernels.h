@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/options.h"
@@ -30,6 +31,55 @@ enum class ReduceOp { sum, mean, max, min, argmax, argmin };
 const char* name(UnaryOp op);
 const char* name(BinaryOp op);
 const char* name(ReduceOp op);
+
+// Calls f(std::integral_constant<UnaryOp, op>{}): the op as a compile-time
+// constant, so that each op's loop (or kernel) is compiled on its own.
+template <class F>
+decltype(auto) visit_unary_op(UnaryOp op, F&& f) {
+  switch (op) {
+    case UnaryOp::neg: return f(std::integral_constant<UnaryOp, UnaryOp::neg>{});
+    case UnaryOp::exp: return f(std::integral_constant<UnaryOp, UnaryOp::exp>{});
+    case UnaryOp::log: return f(std::integral_constant<UnaryOp, UnaryOp::log>{});
+    case UnaryOp::sqrt: return f(std::integral_constant<UnaryOp, UnaryOp::sqrt>{});
+    case UnaryOp::rsqrt: return f(std::integral_constant<UnaryOp, UnaryOp::rsqrt>{});
+    case UnaryOp::abs: return f(std::integral_constant<UnaryOp, UnaryOp::abs>{});
+    case UnaryOp::sign: return f(std::integral_constant<UnaryOp, UnaryOp::sign>{});
+    case UnaryOp::relu: return f(std::integral_constant<UnaryOp, UnaryOp::relu>{});
+    case UnaryOp::gelu: return f(std::integral_constant<UnaryOp, UnaryOp::gelu>{});
+    case UnaryOp::sigmoid: return f(std::integral_constant<UnaryOp, UnaryOp::sigmoid>{});
+    case UnaryOp::tanh: return f(std::integral_constant<UnaryOp, UnaryOp::tanh>{});
+    case UnaryOp::erf: return f(std::integral_constant<UnaryOp, UnaryOp::erf>{});
+  }
+  return f(std::integral_constant<UnaryOp, UnaryOp::neg>{});
+}
+
+// As visit_unary_op, for a BinaryOp.
+template <class F>
+decltype(auto) visit_binary_op(BinaryOp op, F&& f) {
+  switch (op) {
+    case BinaryOp::add: return f(std::integral_constant<BinaryOp, BinaryOp::add>{});
+    case BinaryOp::sub: return f(std::integral_constant<BinaryOp, BinaryOp::sub>{});
+    case BinaryOp::mul: return f(std::integral_constant<BinaryOp, BinaryOp::mul>{});
+    case BinaryOp::div: return f(std::integral_constant<BinaryOp, BinaryOp::div>{});
+    case BinaryOp::pow: return f(std::integral_constant<BinaryOp, BinaryOp::pow>{});
+    case BinaryOp::maximum: return f(std::integral_constant<BinaryOp, BinaryOp::maximum>{});
+    case BinaryOp::minimum: return f(std::integral_constant<BinaryOp, BinaryOp::minimum>{});
+    case BinaryOp::eq: return f(std::integral_constant<BinaryOp, BinaryOp::eq>{});
+    case BinaryOp::ne: return f(std::integral_constant<BinaryOp, BinaryOp::ne>{});
+    case BinaryOp::lt: return f(std::integral_constant<BinaryOp, BinaryOp::lt>{});
+    case BinaryOp::le: return f(std::integral_constant<BinaryOp, BinaryOp::le>{});
+    case BinaryOp::gt: return f(std::integral_constant<BinaryOp, BinaryOp::gt>{});
+    case BinaryOp::ge: return f(std::integral_constant<BinaryOp, BinaryOp::ge>{});
+    case BinaryOp::gelu_backward:
+      return f(std::integral_constant<BinaryOp, BinaryOp::gelu_backward>{});
+  }
+  return f(std::integral_constant<BinaryOp, BinaryOp::add>{});
+}
+
+// The value a reduction writes for a row of no elements: the empty sum is 0
+// and the empty mean 0/0 = NaN, as in PyTorch. Throws for the others (the ops
+// reject max/min/argmax/argmin over nothing before a kernel runs).
+double empty_reduction_value(ReduceOp op);
 
 class Kernels {
  public:

@@ -11,9 +11,9 @@
 // (overlapping windows may pick the same input), so its f32 sums may round
 // differently from run to run.
 #include "tensor/cuda/cuda_kernels.h"
-#include "tensor/cuda/device_math.cuh"
 #include "tensor/cuda/index_check.h"
 #include "tensor/cuda/launch.cuh"
+#include "tensor/scalar_math.h"
 
 namespace chase::cuda {
 namespace {
@@ -161,7 +161,7 @@ struct MaxPoolBody {
     for (std::int64_t ih = win.h_begin; ih < win.h_end; ++ih) {
       for (std::int64_t iw = win.w_begin; iw < win.w_end; ++iw) {
         const T v = x_plane[ih * g.in_w + iw];
-        if (v > best || is_nan(v)) {
+        if (v > best || scalar::is_nan(v)) {
           best = v;
           best_index = ih * g.in_w + iw;
         }

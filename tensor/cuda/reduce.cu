@@ -9,13 +9,12 @@
 // changes only the rounding. Extrema break ties by position, so the first
 // extremum wins whatever the order of combining, and NaN beats every number
 // (PyTorch's max/argmax propagate NaN).
-#include <limits>
 #include <type_traits>
 
 #include "tensor/cuda/block_reduce.cuh"
 #include "tensor/cuda/cuda_kernels.h"
-#include "tensor/cuda/device_math.cuh"
 #include "tensor/cuda/launch.cuh"
+#include "tensor/scalar_math.h"
 
 namespace chase::cuda {
 namespace {
@@ -42,14 +41,13 @@ struct ExtremumFold {
   using Partial = Extremum<T>;
   __device__ static Partial empty() { return {T(0), -1}; }
   __device__ static Partial of(T value, std::int64_t index) { return {value, index}; }
+  // Partials combine in any order here, so a tie goes to the lower index.
   __device__ static Partial combine(Partial a, Partial b) {
     if (a.index < 0) return b;
     if (b.index < 0) return a;
-    const bool a_nan = is_nan(a.value), b_nan = is_nan(b.value);
-    const bool tie = (a_nan && b_nan) || (!a_nan && !b_nan && a.value == b.value);
-    if (tie) return a.index < b.index ? a : b;
-    if (a_nan || b_nan) return a_nan ? a : b;
-    return (largest ? a.value > b.value : a.value < b.value) ? a : b;
+    if (scalar::more_extreme<largest>(a.value, b.value)) return a;
+    if (scalar::more_extreme<largest>(b.value, a.value)) return b;
+    return a.index < b.index ? a : b;
   }
 };
 
@@ -163,17 +161,9 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
   const std::int64_t rows = out.numel();
   if (rows == 0) return;
   const std::int64_t length = x.numel() / rows;
+  if (length == 0) return kernels_for(out.device()).fill(out, empty_reduction_value(op));
   const T* in = x.data<T>();
   const char* op_name = name(op);
-  if (length == 0) {
-    // Only sum and mean reach here (the ops reject max/min over nothing): the
-    // empty sum is 0 and the empty mean 0/0 = NaN, as in PyTorch.
-    CHASE_CHECK(op == ReduceOp::sum || op == ReduceOp::mean,
-                "reduce: cannot take the max/min/argmax/argmin of 0 elements");
-    kernels_for(out.device())
-        .fill(out, op == ReduceOp::sum ? 0.0 : std::numeric_limits<double>::quiet_NaN());
-    return;
-  }
   switch (op) {
     case ReduceOp::sum:
       return fold_rows<SumFold<T>>(op_name, out.data<T>(), in, rows, length, SumFinish<T>{});

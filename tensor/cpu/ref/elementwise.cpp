@@ -4,37 +4,17 @@
 // Speed comes from two things: dims that every operand walks as one block are
 // merged first (so a contiguous tensor, or one plus a broadcast scalar, is a
 // single 1-d run split among threads), and each run picks a unit-stride loop the
-// compiler vectorises whenever the strides allow it.
+// compiler vectorises whenever the strides allow it. The scalar function of each
+// op is tensor/scalar_math.h's, shared with the CUDA backend.
 #include <algorithm>
-#include <cmath>
 #include <type_traits>
 
 #include "tensor/cpu/ref/ref_kernels.h"
 #include "tensor/cpu/ref/strided.h"
+#include "tensor/scalar_math.h"
 
 namespace chase {
 namespace {
-
-constexpr double inv_sqrt2 = 0.70710678118654752440;     // 1 / sqrt(2)
-constexpr double inv_sqrt_2pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
-
-template <class T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>)
-    return std::isnan(v);
-  else
-    return false;
-}
-
-// Standard normal cdf Phi and density phi, the pieces of exact GELU.
-template <class T>
-T normal_cdf(T x) {
-  return T(0.5) * (T(1) + std::erf(x * T(inv_sqrt2)));
-}
-template <class T>
-T normal_pdf(T x) {
-  return T(inv_sqrt_2pi) * std::exp(T(-0.5) * x * x);
-}
 
 // ---- geometry: merging dims and splitting work ----------------------------------
 
@@ -130,90 +110,36 @@ void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
                   });
 }
 
-// Calls apply(f) with f the scalar function of op on T. Ops that need real
-// numbers are not instantiated for i64 and throw instead.
-template <class T, class Apply>
-void with_unary_function(UnaryOp op, Apply&& apply) {
-  switch (op) {
-    case UnaryOp::neg: return apply([](T v) { return T(-v); });
-    case UnaryOp::abs: return apply([](T v) { return T(std::abs(v)); });
-    // sign(0) = 0 and sign(NaN) = NaN: the value itself is returned then.
-    case UnaryOp::sign: return apply([](T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : v; });
-    // Written so that NaN passes through, as in PyTorch.
-    case UnaryOp::relu: return apply([](T v) { return v < 0 ? T(0) : v; });
-    default: break;
-  }
-  if constexpr (std::is_floating_point_v<T>) {
-    switch (op) {
-      case UnaryOp::exp: return apply([](T v) { return std::exp(v); });
-      case UnaryOp::log: return apply([](T v) { return std::log(v); });
-      case UnaryOp::sqrt: return apply([](T v) { return std::sqrt(v); });
-      case UnaryOp::rsqrt: return apply([](T v) { return T(1) / std::sqrt(v); });
-      case UnaryOp::gelu: return apply([](T v) { return v * normal_cdf(v); });
-      // 1 / (1 + e^-v) saturates cleanly to 0 and 1: e^-v = inf gives 0, never NaN.
-      case UnaryOp::sigmoid: return apply([](T v) { return T(1) / (T(1) + std::exp(-v)); });
-      case UnaryOp::tanh: return apply([](T v) { return std::tanh(v); });
-      case UnaryOp::erf: return apply([](T v) { return std::erf(v); });
-      default: break;
-    }
-  }
-  throw Error(
-      fmt::format("unary: {} is not defined for dtype {}", name(op), name(dtype_of<T>::value)));
-}
-
-// max/min that return NaN when either side is NaN, as PyTorch's maximum/minimum.
-template <class T>
-T propagating_max(T a, T b) {
-  return (a > b || is_nan(a)) ? a : b;
-}
-template <class T>
-T propagating_min(T a, T b) {
-  return (a < b || is_nan(a)) ? a : b;
-}
-
-template <class T, class Apply>
-void with_binary_function(BinaryOp op, Apply&& apply) {
-  switch (op) {
-    case BinaryOp::add: return apply([](T a, T b) { return T(a + b); });
-    case BinaryOp::sub: return apply([](T a, T b) { return T(a - b); });
-    case BinaryOp::mul: return apply([](T a, T b) { return T(a * b); });
-    case BinaryOp::maximum: return apply([](T a, T b) { return propagating_max(a, b); });
-    case BinaryOp::minimum: return apply([](T a, T b) { return propagating_min(a, b); });
-    case BinaryOp::eq: return apply([](T a, T b) { return T(a == b); });
-    case BinaryOp::ne: return apply([](T a, T b) { return T(a != b); });
-    case BinaryOp::lt: return apply([](T a, T b) { return T(a < b); });
-    case BinaryOp::le: return apply([](T a, T b) { return T(a <= b); });
-    case BinaryOp::gt: return apply([](T a, T b) { return T(a > b); });
-    case BinaryOp::ge: return apply([](T a, T b) { return T(a >= b); });
-    default: break;
-  }
-  if constexpr (std::is_floating_point_v<T>) {
-    switch (op) {
-      case BinaryOp::div: return apply([](T a, T b) { return a / b; });
-      case BinaryOp::pow: return apply([](T a, T b) { return std::pow(a, b); });
-      // d/dx [x Phi(x)] = Phi(x) + x phi(x); a is the incoming gradient, b is x.
-      case BinaryOp::gelu_backward:
-        return apply([](T a, T b) { return a * (normal_cdf(b) + b * normal_pdf(b)); });
-      default: break;
-    }
-  }
-  throw Error(
-      fmt::format("binary: {} is not defined for dtype {}", name(op), name(dtype_of<T>::value)));
-}
-
 }  // namespace
 
+// Ops that need real numbers are not instantiated for i64 and throw instead.
 void RefKernels::unary(UnaryOp op, const Tensor& out, const Tensor& x) {
   visit_dtype(out.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    with_unary_function<T>(op, [&](auto f) { map_unary<T>(out, x, f); });
+    visit_unary_op(op, [&](auto op_constant) {
+      constexpr UnaryOp kOp = decltype(op_constant)::value;
+      if constexpr (scalar::needs_floating(kOp) && !std::is_floating_point_v<T>) {
+        throw Error(fmt::format("unary: {} is not defined for dtype {}", name(op),
+                                name(out.dtype())));
+      } else {
+        map_unary<T>(out, x, [](T v) { return scalar::unary_value<kOp>(v); });
+      }
+    });
   });
 }
 
 void RefKernels::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   visit_dtype(out.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    with_binary_function<T>(op, [&](auto f) { map_binary<T>(out, a, b, f); });
+    visit_binary_op(op, [&](auto op_constant) {
+      constexpr BinaryOp kOp = decltype(op_constant)::value;
+      if constexpr (scalar::needs_floating(kOp) && !std::is_floating_point_v<T>) {
+        throw Error(fmt::format("binary: {} is not defined for dtype {}", name(op),
+                                name(out.dtype())));
+      } else {
+        map_binary<T>(out, a, b, [](T va, T vb) { return scalar::binary_value<kOp>(va, vb); });
+      }
+    });
   });
 }
 

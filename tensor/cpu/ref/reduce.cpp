@@ -8,12 +8,11 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "tensor/cpu/ref/ref_kernels.h"
+#include "tensor/scalar_math.h"
 
 namespace chase {
 namespace {
@@ -37,35 +36,24 @@ struct SumFold {
   static Partial combine(Partial a, Partial b) { return a + b; }
 };
 
-template <class T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>)
-    return std::isnan(v);
-  else
-    return false;
-}
-
-// The extreme value of a row and the position of its first occurrence. NaN
-// counts as more extreme than any number (PyTorch's max/argmax propagate NaN).
+// The extreme value of a row and the position of its first occurrence, in the
+// order of scalar::more_extreme (NaN beats every number).
 template <class T, bool largest>
 struct ExtremumFold {
   struct Partial {
     T value;
     std::int64_t index;
   };
-  static bool beats(T candidate, T best) {
-    if (is_nan(best)) return false;
-    if (is_nan(candidate)) return true;
-    return largest ? candidate > best : candidate < best;
-  }
   static Partial chunk_of(const T* x, std::int64_t start, std::int64_t n) {
     Partial p{x[start], start};
     for (std::int64_t i = start + 1; i < start + n; ++i)
-      if (beats(x[i], p.value)) p = {x[i], i};
+      if (scalar::more_extreme<largest>(x[i], p.value)) p = {x[i], i};
     return p;
   }
   // a covers earlier elements than b, so a tie keeps a: the first extremum wins.
-  static Partial combine(Partial a, Partial b) { return beats(b.value, a.value) ? b : a; }
+  static Partial combine(Partial a, Partial b) {
+    return scalar::more_extreme<largest>(b.value, a.value) ? b : a;
+  }
 };
 
 template <class Fold, class T>
@@ -109,17 +97,8 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
   const std::int64_t rows = out.numel();
   if (rows == 0) return;
   const std::int64_t length = x.numel() / rows;
+  if (length == 0) return reference_kernels().fill(out, empty_reduction_value(op));
   const T* in = x.data<T>();
-  if (length == 0) {
-    // Only sum and mean reach here (the ops reject max/min over nothing):
-    // the empty sum is 0 and the empty mean 0/0 = NaN, as in PyTorch.
-    CHASE_CHECK(op == ReduceOp::sum || op == ReduceOp::mean,
-                "reduce: cannot take the max/min/argmax/argmin of 0 elements");
-    T* o = out.data<T>();
-    for (std::int64_t m = 0; m < rows; ++m)
-      o[m] = op == ReduceOp::sum ? T(0) : std::numeric_limits<T>::quiet_NaN();
-    return;
-  }
   auto value = [](auto partial) { return partial.value; };
   auto index = [](auto partial) { return partial.index; };
   switch (op) {
