@@ -6,49 +6,24 @@
 //    linear, cross-entropy) on [32, 3, 32, 32] f32, in images per second.
 // PyTorch runs the same work (benchmarks/peers/autograd_torch.py, 2 threads)
 // after chase's measurements. Prints a table; --json PATH also writes the figures.
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "autograd/functions.h"
+#include "benchmarks/bench_util.h"
 #include "tensor/ops.h"
 
 using namespace chase;
+using bench::median_seconds;
+using bench::Timing;
 using nlohmann::json;
 
 namespace {
-
-struct Timing {
-  int warmup = 2;             // untimed calls first (primitive creation, caches)
-  int min_runs = 5;           // at least this many timed calls ...
-  double min_seconds = 0.5;   // ... and at least this long in all; the median is reported
-};
-
-double median_seconds(const std::function<void()>& fn, const Timing& timing) {
-  using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < timing.warmup; ++i) fn();
-  std::vector<double> times;
-  auto started = Clock::now();
-  while (std::ssize(times) < timing.min_runs ||
-         std::chrono::duration<double>(Clock::now() - started).count() < timing.min_seconds) {
-    auto begin = Clock::now();
-    fn();
-    times.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
-  }
-  std::nth_element(times.begin(), times.begin() + std::ssize(times) / 2, times.end());
-  return times[times.size() / 2];
-}
 
 constexpr int chain_length = 32;
 constexpr std::int64_t cnn_batch = 32;
@@ -133,85 +108,38 @@ double cnn_seconds(const Timing& timing) {
 }
 
 // Runs the PyTorch peer on the same work: its median seconds per node case
-// and for the CNN, or nothing (with a message) when it cannot run.
+// and for the CNN, or nothing when it cannot run.
 struct PeerResult {
   std::vector<double> node_seconds;
   double cnn_seconds = 0;
   std::string library;
 };
 
-std::optional<PeerResult> run_peer(const std::vector<NodeCase>& cases, const Timing& timing,
-                                   const std::string& python, const std::string& script) {
-  json spec = {{"warmup", timing.warmup}, {"min_runs", timing.min_runs},
-               {"min_seconds", timing.min_seconds}, {"chain_length", chain_length},
-               {"cnn_batch", cnn_batch}, {"node_ops", json::array()}};
+std::optional<PeerResult> run_peer(const std::vector<NodeCase>& cases,
+                                   const bench::Options& options) {
+  json spec = {{"chain_length", chain_length},
+               {"cnn_batch", cnn_batch},
+               {"node_ops", json::array()}};
   for (const auto& c : cases) spec["node_ops"].push_back(c.op);
-  auto spec_path = (std::filesystem::temp_directory_path() /
-                    fmt::format("bench_autograd_peer_{}.json", getpid()))
-                       .string();
-  std::ofstream(spec_path) << spec.dump();
-  std::string command = fmt::format("'{}' '{}' '{}'", python, script, spec_path);
-  std::FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  if (pipe) {
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  }
-  int status = pipe ? pclose(pipe) : -1;
-  std::remove(spec_path.c_str());
-  if (status != 0) {
-    std::cerr << fmt::format("bench_autograd: peer `{}` failed (status {}); no PyTorch column\n",
-                             command, status);
-    return std::nullopt;
-  }
-  auto result = json::parse(output);
-  PeerResult peer{result.at("node_seconds_per_node").get<std::vector<double>>(),
-                  result.at("cnn_seconds").get<double>(),
-                  fmt::format("{}, {} threads", result.at("library").get<std::string>(),
-                              result.at("threads").get<int>())};
+  auto result = bench::run_peer(options, spec);
+  if (!result) return std::nullopt;
+  PeerResult peer{result->at("node_seconds_per_node").get<std::vector<double>>(),
+                  result->at("cnn_seconds").get<double>(),
+                  fmt::format("{}, {} threads", result->at("library").get<std::string>(),
+                              result->at("threads").get<int>())};
   CHASE_CHECK(peer.node_seconds.size() == cases.size(),
               "bench_autograd: peer gave {} node timings for {} ops", peer.node_seconds.size(),
               cases.size());
   return peer;
 }
 
-struct Options {
-  std::string json_path;
-  std::string python = "/usr/bin/python3";
-  std::string peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/autograd_torch.py";
-  bool with_peer = true;
-  Timing timing;
-};
-
-Options parse_options(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      CHASE_CHECK(i + 1 < argc, "bench_autograd: {} needs a value", arg);
-      return argv[++i];
-    };
-    if (arg == "--json") options.json_path = value();
-    else if (arg == "--python") options.python = value();
-    else if (arg == "--peer") options.peer = value();
-    else if (arg == "--no-peer") options.with_peer = false;
-    else if (arg == "--min-seconds") options.timing.min_seconds = std::stod(value());
-    else
-      throw Error(fmt::format(
-          "bench_autograd: unknown argument {}\nusage: bench_autograd [--json PATH] [--no-peer] "
-          "[--python PATH] [--peer SCRIPT] [--min-seconds S]",
-          arg));
-  }
-  return options;
-}
-
-void run(const Options& options) {
+void run(const bench::Options& options) {
   auto cases = node_cases();
   std::vector<double> node_seconds;
   for (const auto& c : cases) node_seconds.push_back(seconds_per_node(c.step, options.timing));
   double cnn = cnn_seconds(options.timing);
   std::optional<PeerResult> peer;
-  if (options.with_peer) peer = run_peer(cases, options.timing, options.python, options.peer);
+  if (options.with_peer) peer = run_peer(cases, options);
 
   fmt::print("peer: {}\n\n", peer ? peer->library : "none");
   fmt::print("{:<44} {:>14} {:>14} {:>14}\n", "case", "chase", "torch", "chase speedup");
@@ -243,29 +171,22 @@ void run(const Options& options) {
              torch_columns);
   fmt::print("\nchase speedup: torch time / chase time (> 1: chase is faster)\n");
   rows.push_back(row);
-  if (!options.json_path.empty()) {
-    json report = {{"benchmark", "bench_autograd"},
-                   {"peer", peer ? peer->library : "none"},
-                   {"chain_length", chain_length},
-                   {"timing", {{"warmup", options.timing.warmup},
-                               {"min_runs", options.timing.min_runs},
-                               {"min_seconds", options.timing.min_seconds},
-                               {"statistic", "median"}}},
-                   {"rows", rows}};
-    std::ofstream out(options.json_path);
-    out << report.dump(2) << "\n";
-    CHASE_CHECK(out.good(), "bench_autograd: cannot write {}", options.json_path);
-  }
+  bench::write_report(options, {{"benchmark", "bench_autograd"},
+                                {"peer", peer ? peer->library : "none"},
+                                {"chain_length", chain_length},
+                                {"timing", bench::timing_json(options.timing)},
+                                {"rows", rows}});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    run(parse_options(argc, argv));
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return bench::benchmark_main(
+      argc, argv,
+      {.program = "bench_autograd",
+       .peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/autograd_torch.py",
+       .python_usage = "PATH",
+       // Untimed calls first: primitive creation, caches.
+       .timing = {.warmup = 2, .min_runs = 5, .min_seconds = 0.5}},
+      run);
 }

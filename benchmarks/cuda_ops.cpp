@@ -11,15 +11,8 @@
 // cores (SMs x FP32 lanes per SM x 2 x boost clock): chase keeps f32 products
 // in f32 arithmetic (no TF32), and so does the peer here.
 #include <cuda_runtime_api.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks/bench_util.h"
 #include "tensor/allocator.h"
 #include "tensor/cuda/cuda_backend.h"
 #include "tensor/ops.h"
@@ -36,29 +30,12 @@ using nlohmann::json;
 
 namespace {
 
-struct Timing {
-  int warmup = 3;             // untimed calls first (cuDNN plans, cuBLAS handles, the cache)
-  int min_runs = 10;          // at least this many timed calls ...
-  double min_seconds = 0.25;  // ... and at least this long in all; the median is reported
-};
-
-double median_seconds(const std::function<void()>& fn, const Timing& timing) {
-  using Clock = std::chrono::steady_clock;
-  auto synchronized = [&] {
+// fn followed by a wait for the GPU work it queued: what one timed call covers.
+std::function<void()> synchronized(std::function<void()> fn) {
+  return [fn = std::move(fn)] {
     fn();
     cuda::synchronize();
   };
-  for (int i = 0; i < timing.warmup; ++i) synchronized();
-  std::vector<double> times;
-  const auto started = Clock::now();
-  while (std::ssize(times) < timing.min_runs ||
-         std::chrono::duration<double>(Clock::now() - started).count() < timing.min_seconds) {
-    const auto begin = Clock::now();
-    synchronized();
-    times.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
-  }
-  std::nth_element(times.begin(), times.begin() + std::ssize(times) / 2, times.end());
-  return times[times.size() / 2];
 }
 
 // One benchmarked op call: `work` is FLOPs (compute-bound ops) or bytes moved
@@ -194,91 +171,36 @@ Card describe_card() {
           2.0 * lanes * sms * clock_khz * 1e3 / 1e9};
 }
 
-// The PyTorch peer's median seconds per case, or nothing (with a message).
-std::optional<std::vector<double>> run_peer(const std::vector<Case>& cases, const Timing& timing,
-                                            const std::string& python, const std::string& script,
+// The PyTorch peer's median seconds per case, or nothing.
+std::optional<std::vector<double>> run_peer(const std::vector<Case>& cases,
+                                            const bench::Options& options,
                                             std::string& library) {
-  json spec = {{"warmup", timing.warmup},
-               {"min_runs", timing.min_runs},
-               {"min_seconds", timing.min_seconds},
-               {"cases", json::array()}};
+  json spec = {{"cases", json::array()}};
   for (const auto& c : cases) spec["cases"].push_back(c.peer);
-  const auto spec_path = (std::filesystem::temp_directory_path() /
-                          fmt::format("bench_cuda_ops_peer_{}.json", getpid()))
-                             .string();
-  std::ofstream(spec_path) << spec.dump();
-  const std::string command = fmt::format("'{}' '{}' '{}'", python, script, spec_path);
-  std::FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  if (pipe) {
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  }
-  const int status = pipe ? pclose(pipe) : -1;
-  std::remove(spec_path.c_str());
-  if (status != 0) {
-    std::cerr << fmt::format("bench_cuda_ops: peer `{}` failed (status {}); no PyTorch column\n",
-                             command, status);
-    return std::nullopt;
-  }
-  const auto result = json::parse(output);
-  auto seconds = result.at("seconds").get<std::vector<double>>();
+  const auto result = bench::run_peer(options, spec);
+  if (!result) return std::nullopt;
+  auto seconds = result->at("seconds").get<std::vector<double>>();
   CHASE_CHECK(seconds.size() == cases.size(), "bench_cuda_ops: peer gave {} timings for {} cases",
               seconds.size(), cases.size());
-  library = fmt::format("{} on {}", result.at("library").get<std::string>(),
-                        result.at("device").get<std::string>());
+  library = fmt::format("{} on {}", result->at("library").get<std::string>(),
+                        result->at("device").get<std::string>());
   return seconds;
 }
 
-struct Options {
-  std::string json_path;
-  std::string python = "/usr/bin/python3";
-  std::string peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/ops_cuda_torch.py";
-  bool with_peer = true;
-  Timing timing;
-};
-
-Options parse_options(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      CHASE_CHECK(i + 1 < argc, "bench_cuda_ops: {} needs a value", arg);
-      return argv[++i];
-    };
-    if (arg == "--json") {
-      options.json_path = value();
-    } else if (arg == "--python") {
-      options.python = value();
-    } else if (arg == "--peer") {
-      options.peer = value();
-    } else if (arg == "--no-peer") {
-      options.with_peer = false;
-    } else if (arg == "--min-seconds") {
-      options.timing.min_seconds = std::stod(value());
-    } else {
-      throw Error(fmt::format(
-          "bench_cuda_ops: unknown argument {}\nusage: bench_cuda_ops [--json PATH] [--no-peer] "
-          "[--python PATH_TO_A_CUDA_PYTORCH] [--peer SCRIPT] [--min-seconds S]",
-          arg));
-    }
-  }
-  return options;
-}
-
-int run(const Options& options) {
+void run(const bench::Options& options) {
   CHASE_CHECK(cuda::device_count() > 0, "bench_cuda_ops: no usable CUDA device ({})",
               cuda::unavailable_reason());
   const Card card = describe_card();
   const auto cases = all_cases();
   std::vector<double> seconds;
   allocator_for(Device::cuda()).reset_peak();
-  for (const auto& c : cases) seconds.push_back(median_seconds(c.make_call(), options.timing));
+  for (const auto& c : cases)
+    seconds.push_back(bench::median_seconds(synchronized(c.make_call()), options.timing));
   const auto peak_bytes = allocator_for(Device::cuda()).stats().peak_bytes;
   std::string peer_library;
   std::optional<std::vector<double>> peer;
   if (options.with_peer)
-    peer = run_peer(cases, options.timing, options.python, options.peer, peer_library);
+    peer = run_peer(cases, options, peer_library);
 
   fmt::print("chase CUDA backend, f32, on {}\n", card.name);
   if (card.peak_gflops > 0)
@@ -312,24 +234,22 @@ int run(const Options& options) {
                seconds[i] * 1e3, rate, c.unit, of_peak, torch_rate);
     rows.push_back(row);
   }
-  if (!options.json_path.empty()) {
-    const json report = {{"device", card.name},
-                         {"fp32_peak_gflops", card.peak_gflops},
-                         {"peak_bytes", peak_bytes},
-                         {"peer", peer_library},
-                         {"cases", rows}};
-    std::ofstream(options.json_path) << report.dump(2) << "\n";
-  }
-  return 0;
+  bench::write_report(options, {{"device", card.name},
+                                {"fp32_peak_gflops", card.peak_gflops},
+                                {"peak_bytes", peak_bytes},
+                                {"peer", peer_library},
+                                {"cases", rows}});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(parse_options(argc, argv));
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  }
+  return bench::benchmark_main(
+      argc, argv,
+      {.program = "bench_cuda_ops",
+       .peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/ops_cuda_torch.py",
+       .python_usage = "PATH_TO_A_CUDA_PYTORCH",
+       // Untimed calls first: cuDNN plans, cuBLAS handles, the caching allocator.
+       .timing = {.warmup = 3, .min_runs = 10, .min_seconds = 0.25}},
+      run);
 }

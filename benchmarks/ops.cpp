@@ -5,50 +5,24 @@
 // writes the figures for scripts. See benchmarks/README.md.
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
+#include "benchmarks/bench_util.h"
 #include "tensor/ops.h"
 
 using namespace chase;
+using bench::median_seconds;
+using bench::Timing;
 using nlohmann::json;
 
 namespace {
-
-struct Timing {
-  int warmup = 2;             // untimed calls first (primitive creation, caches, page faults)
-  int min_runs = 5;           // at least this many timed calls ...
-  double min_seconds = 0.25;  // ... and at least this long in all; the median is reported
-};
-
-// Median seconds of one call of fn.
-double median_seconds(const std::function<void()>& fn, const Timing& timing) {
-  using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < timing.warmup; ++i) fn();
-  std::vector<double> times;
-  auto started = Clock::now();
-  while (std::ssize(times) < timing.min_runs ||
-         std::chrono::duration<double>(Clock::now() - started).count() < timing.min_seconds) {
-    auto begin = Clock::now();
-    fn();
-    times.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
-  }
-  std::nth_element(times.begin(), times.begin() + std::ssize(times) / 2, times.end());
-  return times[times.size() / 2];
-}
 
 // One benchmarked op call. `peer` is the case as ops_torch.py reads it.
 struct Case {
@@ -166,37 +140,19 @@ double sgemm_peak_gflops(const Timing& timing) {
 }
 
 // Runs the PyTorch peer on the same cases; its median seconds per case, or
-// nothing (with a message) when it cannot run.
-std::optional<std::vector<double>> run_peer(const std::vector<Case>& cases, const Timing& timing,
-                                            const std::string& python, const std::string& script,
+// nothing when it cannot run.
+std::optional<std::vector<double>> run_peer(const std::vector<Case>& cases,
+                                            const bench::Options& options,
                                             std::string& library) {
-  json spec = {{"warmup", timing.warmup}, {"min_runs", timing.min_runs},
-               {"min_seconds", timing.min_seconds}, {"cases", json::array()}};
+  json spec = {{"cases", json::array()}};
   for (const auto& c : cases) spec["cases"].push_back(c.peer);
-  auto spec_path =
-      (std::filesystem::temp_directory_path() / fmt::format("bench_ops_peer_{}.json", getpid()))
-          .string();
-  std::ofstream(spec_path) << spec.dump();
-  std::string command = fmt::format("'{}' '{}' '{}'", python, script, spec_path);
-  std::FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  if (pipe) {
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  }
-  int status = pipe ? pclose(pipe) : -1;
-  std::remove(spec_path.c_str());
-  if (status != 0) {
-    std::cerr << fmt::format("bench_ops: peer `{}` failed (status {}); no PyTorch column\n",
-                             command, status);
-    return std::nullopt;
-  }
-  auto result = json::parse(output);
-  auto seconds = result.at("seconds").get<std::vector<double>>();
+  auto result = bench::run_peer(options, spec);
+  if (!result) return std::nullopt;
+  auto seconds = result->at("seconds").get<std::vector<double>>();
   CHASE_CHECK(seconds.size() == cases.size(), "bench_ops: peer gave {} timings for {} cases",
               seconds.size(), cases.size());
-  library = fmt::format("{}, {} threads", result.at("library").get<std::string>(),
-                        result.at("threads").get<int>());
+  library = fmt::format("{}, {} threads", result->at("library").get<std::string>(),
+                        result->at("threads").get<int>());
   return seconds;
 }
 
@@ -226,43 +182,7 @@ void warn_if_peer_is_unfair(const json& rows) {
   }
 }
 
-struct Options {
-  std::string json_path;
-  std::string python = "/usr/bin/python3";
-  std::string peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/ops_torch.py";
-  bool with_peer = true;
-  Timing timing;
-};
-
-Options parse_options(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      CHASE_CHECK(i + 1 < argc, "bench_ops: {} needs a value", arg);
-      return argv[++i];
-    };
-    if (arg == "--json") {
-      options.json_path = value();
-    } else if (arg == "--python") {
-      options.python = value();
-    } else if (arg == "--peer") {
-      options.peer = value();
-    } else if (arg == "--no-peer") {
-      options.with_peer = false;
-    } else if (arg == "--min-seconds") {
-      options.timing.min_seconds = std::stod(value());
-    } else {
-      throw Error(fmt::format(
-          "bench_ops: unknown argument {}\nusage: bench_ops [--json PATH] [--no-peer] "
-          "[--python PATH] [--peer SCRIPT] [--min-seconds S]",
-          arg));
-    }
-  }
-  return options;
-}
-
-void run(const Options& options) {
+void run(const bench::Options& options) {
   std::string load_before = load_average();
   auto cases = all_cases();
   double peak = sgemm_peak_gflops(options.timing);
@@ -273,7 +193,7 @@ void run(const Options& options) {
   std::string peer_library = "none";
   std::optional<std::vector<double>> peer_seconds;
   if (options.with_peer) {
-    peer_seconds = run_peer(cases, options.timing, options.python, options.peer, peer_library);
+    peer_seconds = run_peer(cases, options, peer_library);
   }
 
   fmt::print("peak: oneDNN sgemm 2048^3 = {:.1f} GFLOP/s (f32)\n", peak);
@@ -303,31 +223,24 @@ void run(const Options& options) {
     rows.push_back(row);
   }
   warn_if_peer_is_unfair(rows);
-  if (!options.json_path.empty()) {
-    json report = {{"benchmark", "bench_ops"},
-                   {"dtype", "f32"},
-                   {"peak", {{"op", "oneDNN sgemm 2048^3"}, {"gflops", peak}}},
-                   {"peer", peer_library},
-                   {"load_average_before", load_before},
-                   {"timing", {{"warmup", options.timing.warmup},
-                               {"min_runs", options.timing.min_runs},
-                               {"min_seconds", options.timing.min_seconds},
-                               {"statistic", "median"}}},
-                   {"rows", rows}};
-    std::ofstream out(options.json_path);
-    out << report.dump(2) << "\n";
-    CHASE_CHECK(out.good(), "bench_ops: cannot write {}", options.json_path);
-  }
+  bench::write_report(options, {{"benchmark", "bench_ops"},
+                                {"dtype", "f32"},
+                                {"peak", {{"op", "oneDNN sgemm 2048^3"}, {"gflops", peak}}},
+                                {"peer", peer_library},
+                                {"load_average_before", load_before},
+                                {"timing", bench::timing_json(options.timing)},
+                                {"rows", rows}});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    run(parse_options(argc, argv));
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return bench::benchmark_main(
+      argc, argv,
+      {.program = "bench_ops",
+       .peer = std::string(CHASE_SOURCE_DIR) + "/benchmarks/peers/ops_torch.py",
+       .python_usage = "PATH",
+       // Untimed calls first: oneDNN primitive creation, caches, page faults.
+       .timing = {.warmup = 2, .min_runs = 5, .min_seconds = 0.25}},
+      run);
 }
