@@ -1,9 +1,9 @@
 #include "tensor/allocator.h"
 
 #include <cstdlib>
-#include <map>
 #include <mutex>
 
+#include "tensor/allocator_books.h"
 #include "tensor/error.h"
 
 namespace chase {
@@ -40,21 +40,18 @@ class CpuAllocator final : public Allocator {
     }
     std::lock_guard lock(mutex_);
     CHASE_CHECK(ptr != nullptr, "cpu allocator: out of memory allocating {} bytes ({} live)",
-                bytes, stats_.live_bytes);
-    stats_.live_bytes += static_cast<std::int64_t>(bytes);
-    stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.live_bytes);
-    ++stats_.allocations;
+                bytes, books_.stats().live_bytes);
+    books_.count_allocation(bytes);
     return ptr;
   }
 
   void deallocate(void* ptr, std::size_t bytes) override {
     const std::size_t size = rounded_size(bytes);
     std::lock_guard lock(mutex_);
-    stats_.live_bytes -= static_cast<std::int64_t>(bytes);
+    books_.count_deallocation(bytes);
     if (size >= kCacheMinBytes &&
-        static_cast<std::size_t>(stats_.cached_bytes) + size <= kCacheMaxBytes) {
-      cache_.emplace(size, ptr);
-      stats_.cached_bytes += static_cast<std::int64_t>(size);
+        static_cast<std::size_t>(books_.stats().cached_bytes) + size <= kCacheMaxBytes) {
+      books_.cache(size, ptr);
     } else {
       std::free(ptr);
     }
@@ -62,19 +59,17 @@ class CpuAllocator final : public Allocator {
 
   AllocatorStats stats() const override {
     std::lock_guard lock(mutex_);
-    return stats_;
+    return books_.stats();
   }
 
   void reset_peak() override {
     std::lock_guard lock(mutex_);
-    stats_.peak_bytes = stats_.live_bytes;
+    books_.reset_peak();
   }
 
   void empty_cache() override {
     std::lock_guard lock(mutex_);
-    for (auto& [size, ptr] : cache_) std::free(ptr);
-    cache_.clear();
-    stats_.cached_bytes = 0;
+    books_.release_cached([](void* ptr, std::size_t) { std::free(ptr); });
   }
 
  private:
@@ -83,17 +78,11 @@ class CpuAllocator final : public Allocator {
   void* take_cached(std::size_t size) {
     if (size < kCacheMinBytes) return nullptr;
     std::lock_guard lock(mutex_);
-    auto it = cache_.find(size);
-    if (it == cache_.end()) return nullptr;
-    void* ptr = it->second;
-    cache_.erase(it);
-    stats_.cached_bytes -= static_cast<std::int64_t>(size);
-    return ptr;
+    return books_.take_cached(size);
   }
 
   mutable std::mutex mutex_;
-  std::multimap<std::size_t, void*> cache_;
-  AllocatorStats stats_;
+  AllocatorBooks books_;
 };
 
 Allocator* cuda_allocator = nullptr;

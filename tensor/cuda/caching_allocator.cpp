@@ -1,6 +1,5 @@
 #include "tensor/cuda/caching_allocator.h"
 
-#include <algorithm>
 #include <bit>
 
 #include "tensor/cuda/status.h"
@@ -19,11 +18,9 @@ std::size_t bucket_size(std::size_t bytes) {
 void* CachingAllocator::allocate(std::size_t bytes) {
   const std::size_t size = bucket_size(bytes);
   std::lock_guard lock(mutex_);
-  void* ptr = take_cached(size);
+  void* ptr = books_.take_cached(size);
   if (ptr == nullptr) ptr = allocate_from_device(bytes, size);
-  stats_.live_bytes += static_cast<std::int64_t>(bytes);
-  stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.live_bytes);
-  ++stats_.allocations;
+  books_.count_allocation(bytes);
   return ptr;
 }
 
@@ -32,19 +29,18 @@ void* CachingAllocator::allocate(std::size_t bytes) {
 void CachingAllocator::deallocate(void* ptr, std::size_t bytes) {
   const std::size_t size = bucket_size(bytes);
   std::lock_guard lock(mutex_);
-  stats_.live_bytes -= static_cast<std::int64_t>(bytes);
-  cache_.emplace(size, ptr);
-  stats_.cached_bytes += static_cast<std::int64_t>(size);
+  books_.count_deallocation(bytes);
+  books_.cache(size, ptr);
 }
 
 AllocatorStats CachingAllocator::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  return books_.stats();
 }
 
 void CachingAllocator::reset_peak() {
   std::lock_guard lock(mutex_);
-  stats_.peak_bytes = stats_.live_bytes;
+  books_.reset_peak();
 }
 
 void CachingAllocator::empty_cache() {
@@ -62,15 +58,6 @@ std::int64_t CachingAllocator::reserved_bytes() const {
   return reserved_bytes_;
 }
 
-void* CachingAllocator::take_cached(std::size_t size) {
-  auto it = cache_.find(size);
-  if (it == cache_.end()) return nullptr;
-  void* ptr = it->second;
-  cache_.erase(it);
-  stats_.cached_bytes -= static_cast<std::int64_t>(size);
-  return ptr;
-}
-
 // On out-of-memory the cached blocks (other buckets' memory) go back to the
 // driver and the request is tried once more before giving up.
 void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size) {
@@ -78,7 +65,7 @@ void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size
   cudaError_t status = cudaMalloc(&ptr, size);
   if (status == cudaErrorMemoryAllocation) {
     cudaGetLastError();  // not sticky: clear it so that later calls do not report it
-    const std::int64_t cached = stats_.cached_bytes;
+    const std::int64_t cached = books_.stats().cached_bytes;
     release_cached();
     status = cudaMalloc(&ptr, size);
     if (status == cudaErrorMemoryAllocation) {
@@ -86,7 +73,7 @@ void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size
       throw Error(fmt::format(
           "cuda allocator: out of memory on cuda:0 allocating {} bytes (a {}-byte block); "
           "{} bytes held by tensors, {} bytes were cached and have been released",
-          bytes, size, stats_.live_bytes, cached));
+          bytes, size, books_.stats().live_bytes, cached));
     }
   }
   check_cuda(status, "cuda allocator");
@@ -98,13 +85,10 @@ void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size
 // Each block leaves the books before cudaFree, so a failing call (which
 // throws) leaves the counters true to what is still held.
 void CachingAllocator::release_cached() {
-  while (!cache_.empty()) {
-    const auto [size, ptr] = *cache_.begin();
-    cache_.erase(cache_.begin());
-    stats_.cached_bytes -= static_cast<std::int64_t>(size);
+  books_.release_cached([this](void* ptr, std::size_t size) {
     reserved_bytes_ -= static_cast<std::int64_t>(size);
     check_cuda(cudaFree(ptr), "cuda allocator: releasing cached blocks");
-  }
+  });
 }
 
 CachingAllocator& caching_allocator() {

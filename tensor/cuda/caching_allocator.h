@@ -12,10 +12,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <mutex>
 
 #include "tensor/allocator.h"
+#include "tensor/allocator_books.h"
 
 namespace chase::cuda {
 
@@ -41,13 +41,11 @@ class CachingAllocator final : public Allocator {
   std::int64_t reserved_bytes() const;
 
  private:
-  void* take_cached(std::size_t size);                              // mutex held
   void* allocate_from_device(std::size_t bytes, std::size_t size);  // mutex held
   void release_cached();                                            // mutex held
 
   mutable std::mutex mutex_;
-  std::multimap<std::size_t, void*> cache_;  // bucket size -> free block
-  AllocatorStats stats_;
+  AllocatorBooks books_;  // caches free blocks by bucket size
   std::int64_t device_allocations_ = 0;
   std::int64_t reserved_bytes_ = 0;
 };
