@@ -10,11 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define CHASE_HOST_DEVICE __host__ __device__
-#else
-#define CHASE_HOST_DEVICE
-#endif
+#include "tensor/host_device.h"
 
 namespace chase::philox {
 

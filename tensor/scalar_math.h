@@ -9,13 +9,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "tensor/host_device.h"
 #include "tensor/kernels.h"
-
-#ifdef __CUDACC__
-#define CHASE_HOST_DEVICE __host__ __device__
-#else
-#define CHASE_HOST_DEVICE
-#endif
 
 namespace chase::scalar {
 
