@@ -12,6 +12,8 @@
 
 namespace chase::test {
 
+inline constexpr DType floating_dtypes[] = {DType::f32, DType::f64};
+
 inline Tensor random_tensor(const Shape& shape, std::uint64_t seed, DType dtype = DType::f32,
                             double low = -1.0, double high = 1.0) {
   Generator gen(seed);
@@ -39,6 +41,18 @@ inline void check_close(const Tensor& a, const Tensor& b, double rtol, double at
   CHECK_MESSAGE(worst_excess <= 0.0, "element " << worst << ": " << va[worst] << " vs "
                                                 << vb[worst] << " (rtol " << rtol << ", atol "
                                                 << atol << ")");
+}
+
+// The relative error of hand-computed values: a few roundings of the dtype.
+inline double rtol_for(DType dtype) { return dtype == DType::f32 ? 1e-6 : 1e-14; }
+
+// actual has `dtype` and equals the hand-computed `expected` of `shape` (given
+// exactly, in decimal) to the dtype's rounding.
+inline void check_values(const Tensor& actual, std::initializer_list<double> expected,
+                         const Shape& shape, DType dtype, const std::string& what = "") {
+  CHECK(actual.dtype() == dtype);
+  check_close(actual, Tensor::from_vector(expected, shape, DType::f64), rtol_for(dtype),
+              rtol_for(dtype), what);
 }
 
 inline std::string test_data_path(const std::string& relative) {

@@ -8,30 +8,19 @@
 #include <numbers>
 
 #include "tensor/kernels.h"
-#include "tests/test_util.h"
+#include "tests/tensor/reference_checks.h"
 
 using namespace chase;
 using chase::test::check_close;
+using chase::test::check_values;
+using chase::test::floating_dtypes;
 using chase::test::random_tensor;
+using chase::test::ReferenceBackend;
+using chase::test::rtol_for;
 
 namespace {
 
-constexpr DType floating_dtypes[] = {DType::f32, DType::f64};
 constexpr double quiet_nan = std::numeric_limits<double>::quiet_NaN();
-
-// Expected values are exact decimal expansions; f32 results carry float rounding.
-struct ReferenceKernels {
-  ScopedCpuBackend backend{CpuBackend::reference};
-};
-
-double rtol_for(DType dtype) { return dtype == DType::f32 ? 1e-6 : 1e-14; }
-
-void check_values(const Tensor& actual, std::initializer_list<double> expected, const Shape& shape,
-                  DType dtype, const std::string& what = "") {
-  CHECK(actual.dtype() == dtype);
-  check_close(actual, Tensor::from_vector(expected, shape, DType::f64), rtol_for(dtype),
-              rtol_for(dtype), what);
-}
 
 // The expected result of a binary op computed element by element on the host
 // from the broadcast views (whose reading goes through the copy kernel only).
@@ -46,7 +35,7 @@ Tensor host_binary(const Tensor& a, const Tensor& b, F f) {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(ReferenceKernels, "unary ops give hand-computed values in f32 and f64") {
+TEST_CASE_FIXTURE(ReferenceBackend, "unary ops give hand-computed values in f32 and f64") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
     auto x = Tensor::from_vector({-2, -0.5, 0, 1.5}, {2, 2}, dtype);
@@ -74,7 +63,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "unary ops give hand-computed values in f32 
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "unary ops pass NaN through and saturate at the extremes") {
+TEST_CASE_FIXTURE(ReferenceBackend, "unary ops pass NaN through and saturate at the extremes") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
     auto x = Tensor::from_vector({quiet_nan, -1000, 1000}, {3}, dtype);
@@ -85,7 +74,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "unary ops pass NaN through and saturate at 
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "binary ops give hand-computed values in f32 and f64") {
+TEST_CASE_FIXTURE(ReferenceBackend, "binary ops give hand-computed values in f32 and f64") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
     auto a = Tensor::from_vector({1, -2, 3, 4, 5, -6}, {2, 3}, dtype);
@@ -109,7 +98,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "binary ops give hand-computed values in f32
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels,
+TEST_CASE_FIXTURE(ReferenceBackend,
                   "gelu_backward is the derivative of gelu (central differences, f64)") {
   auto x = Tensor::from_vector({-3, -1.2, -0.1, 0, 0.3, 0.8, 2.2, 4}, {8}, DType::f64);
   const double h = 1e-6;
@@ -117,14 +106,14 @@ TEST_CASE_FIXTURE(ReferenceKernels,
   check_close(gelu_backward(ones_like(x), x), numeric, 1e-8, 1e-9);
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "maximum and minimum propagate NaN from either side") {
+TEST_CASE_FIXTURE(ReferenceBackend, "maximum and minimum propagate NaN from either side") {
   auto a = Tensor::from_vector({quiet_nan, 1, 2}, {3}, DType::f64);
   auto b = Tensor::from_vector({1, quiet_nan, 0}, {3}, DType::f64);
   check_values(maximum(a, b), {quiet_nan, quiet_nan, 2}, {3}, DType::f64);
   check_values(minimum(a, b), {quiet_nan, quiet_nan, 0}, {3}, DType::f64);
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "comparisons give 1 and 0 in the inputs' dtype") {
+TEST_CASE_FIXTURE(ReferenceBackend, "comparisons give 1 and 0 in the inputs' dtype") {
   for (auto dtype : {DType::f32, DType::f64, DType::i64}) {
     INFO(name(dtype));
     auto a = Tensor::from_vector({1, 2, 3}, {3}, dtype);
@@ -140,7 +129,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "comparisons give 1 and 0 in the inputs' dty
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "scalar overloads broadcast the scalar in the tensor's dtype") {
+TEST_CASE_FIXTURE(ReferenceBackend, "scalar overloads broadcast the scalar in the tensor's dtype") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
     auto a = Tensor::from_vector({1, -2, 4}, {3}, dtype);
@@ -153,7 +142,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "scalar overloads broadcast the scalar in th
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels,
+TEST_CASE_FIXTURE(ReferenceBackend,
                   "broadcasting follows NumPy: trailing alignment, size-1 and missing dims") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
@@ -174,7 +163,7 @@ TEST_CASE_FIXTURE(ReferenceKernels,
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "transposed and sliced inputs are read through their strides") {
+TEST_CASE_FIXTURE(ReferenceBackend, "transposed and sliced inputs are read through their strides") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
     auto m = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3}, dtype);
@@ -190,7 +179,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "transposed and sliced inputs are read throu
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels,
+TEST_CASE_FIXTURE(ReferenceBackend,
                   "large broadcasts agree with an element-by-element host computation") {
   // Sizes past the kernels' thread and chunk thresholds, with odd extents, so that
   // coalesced runs, chunked long rows and strided rows are all exercised.
@@ -212,7 +201,7 @@ TEST_CASE_FIXTURE(ReferenceKernels,
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels,
+TEST_CASE_FIXTURE(ReferenceBackend,
                   "where selects by a condition of any dtype, with broadcasting") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
@@ -226,7 +215,7 @@ TEST_CASE_FIXTURE(ReferenceKernels,
   }
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "clamp bounds below, above or both, and keeps NaN") {
+TEST_CASE_FIXTURE(ReferenceBackend, "clamp bounds below, above or both, and keeps NaN") {
   for (auto dtype : floating_dtypes) {
     INFO(name(dtype));
     auto x = Tensor::from_vector({-2, 0.5, 3, quiet_nan}, {4}, dtype);
@@ -240,7 +229,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "clamp bounds below, above or both, and keep
                        Error);
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "i64 tensors support the exact integer ops") {
+TEST_CASE_FIXTURE(ReferenceBackend, "i64 tensors support the exact integer ops") {
   auto a = Tensor::from_vector({-3, 0, 7}, {3}, DType::i64);
   auto b = Tensor::from_vector({2, -5, 7}, {3}, DType::i64);
   check_values(neg(a), {3, 0, -7}, {3}, DType::i64);
@@ -260,7 +249,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "i64 tensors support the exact integer ops")
   CHECK(add(big, 1).data<std::int64_t>()[0] == 9007199254740993);
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "ops that need real numbers refuse i64 with the op's name") {
+TEST_CASE_FIXTURE(ReferenceBackend, "ops that need real numbers refuse i64 with the op's name") {
   auto i = Tensor::from_vector({1, 2}, {2}, DType::i64);
   CHECK_THROWS_WITH_AS(exp(i), "exp: needs a floating dtype (f32 or f64), got i64", Error);
   CHECK_THROWS_WITH_AS(gelu(i), "gelu: needs a floating dtype (f32 or f64), got i64", Error);
@@ -276,7 +265,7 @@ TEST_CASE_FIXTURE(ReferenceKernels, "ops that need real numbers refuse i64 with 
                        "binary: gelu_backward is not defined for dtype i64", Error);
 }
 
-TEST_CASE_FIXTURE(ReferenceKernels, "mismatched dtypes and shapes are reported with both sides") {
+TEST_CASE_FIXTURE(ReferenceBackend, "mismatched dtypes and shapes are reported with both sides") {
   auto f = ones({2, 3});
   auto d = ones({2, 3}, DType::f64);
   CHECK_THROWS_WITH_AS(add(f, d), "add: dtypes differ, f32 and f64", Error);

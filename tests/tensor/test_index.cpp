@@ -4,12 +4,12 @@
 
 using namespace chase;
 using chase::test::check_close;
+using chase::test::floating_dtypes;
 using chase::test::random_tensor;
 
 namespace {
 
-constexpr DType floating_dtypes[] = {DType::f32, DType::f64};
-
+// Exact: the cases copy elements or add small integers, exact in every dtype.
 void check_values(const Tensor& actual, std::initializer_list<double> expected, const Shape& shape,
                   DType dtype, const std::string& what = "") {
   INFO(what);

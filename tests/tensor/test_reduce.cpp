@@ -8,21 +8,14 @@
 
 using namespace chase;
 using chase::test::check_close;
+using chase::test::check_values;
+using chase::test::floating_dtypes;
 using chase::test::random_tensor;
+using chase::test::rtol_for;
 
 namespace {
 
-constexpr DType floating_dtypes[] = {DType::f32, DType::f64};
 constexpr double quiet_nan = std::numeric_limits<double>::quiet_NaN();
-
-double rtol_for(DType dtype) { return dtype == DType::f32 ? 1e-6 : 1e-14; }
-
-void check_values(const Tensor& actual, std::initializer_list<double> expected, const Shape& shape,
-                  DType dtype, const std::string& what = "") {
-  CHECK(actual.dtype() == dtype);
-  check_close(actual, Tensor::from_vector(expected, shape, DType::f64), rtol_for(dtype),
-              rtol_for(dtype), what);
-}
 
 // x[i, j, k] = 12 i + 4 j + k
 Tensor counting(DType dtype) { return arange(0, 24, 1, dtype).view({2, 3, 4}); }
