@@ -6,13 +6,13 @@
 
 using namespace chase;
 using chase::test::check_parity;
+using chase::test::exact;
 using chase::test::random_tensor;
 using chase::test::skip_without_gpu;
 using chase::test::Tolerance;
 
 namespace {
 
-Tolerance exact() { return {0.0, 0.0}; }
 Tolerance add_tolerance(DType dtype) {
   return dtype == DType::f32 ? Tolerance{1e-6, 1e-6} : Tolerance{1e-13, 1e-13};
 }

@@ -7,9 +7,11 @@
 // oneDNN parity tests); a wrong index or a missed term is off by ~1e-1. f64:
 // 1e-12.
 #include "tests/cuda/cuda_test_util.h"
+#include "tests/tensor/conv_parity_cases.h"
 
 using namespace chase;
 using chase::test::check_parity;
+using chase::test::conv_parity_cases;
 using chase::test::random_tensor;
 using chase::test::skip_without_gpu;
 using chase::test::Tolerance;
@@ -75,40 +77,11 @@ TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand
   }
 }
 
-namespace {
-
-struct ConvCase {
-  std::string name;
-  Shape x, w;
-  Conv2dOptions options;
-  bool bias;
-};
-
-std::vector<ConvCase> conv_cases() {
-  return {
-      {"odd 7x5 image, 3 channels", {2, 3, 7, 5}, {4, 3, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
-      {"batch 1, stride 2", {1, 8, 9, 9}, {16, 8, 3, 3}, {{2, 2}, {1, 1}, {1, 1}, 1}, true},
-      {"groups 2, dilation 2", {2, 6, 8, 7}, {4, 3, 3, 3}, {{1, 1}, {2, 2}, {2, 2}, 2}, false},
-      {"depthwise", {3, 8, 10, 10}, {8, 1, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 8}, true},
-      {"depthwise, multiplier 2, stride 2",
-       {2, 8, 10, 9},
-       {16, 1, 3, 3},
-       {{2, 2}, {1, 1}, {1, 1}, 8},
-       false},
-      {"1x1", {2, 16, 6, 6}, {8, 16, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, true},
-      {"rectangular everything", {2, 3, 11, 13}, {5, 3, 5, 3}, {{2, 1}, {2, 1}, {1, 2}, 1}, true},
-      {"wide layer", {4, 32, 16, 16}, {64, 32, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
-      {"no padding, stride 3", {2, 4, 12, 10}, {6, 4, 4, 2}, {{3, 3}, {0, 0}, {1, 1}, 1}, false},
-  };
-}
-
-}  // namespace
-
 TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, strides, batch 1") {
   if (skip_without_gpu()) return;
   std::uint64_t seed = 100;
   for (DType dtype : {DType::f32, DType::f64}) {
-    for (const auto& c : conv_cases()) {
+    for (const auto& c : conv_parity_cases()) {
       const Tensor x = random_tensor(c.x, ++seed, dtype);
       const Tensor w = random_tensor(c.w, ++seed, dtype);
       const Tensor bias = c.bias ? random_tensor({c.w[0]}, ++seed, dtype) : Tensor();

@@ -10,6 +10,7 @@
 
 using namespace chase;
 using chase::test::check_parity;
+using chase::test::exact;
 using chase::test::random_tensor;
 using chase::test::skip_without_gpu;
 using chase::test::Tolerance;
@@ -19,7 +20,6 @@ namespace {
 Tolerance tolerance(DType dtype) {
   return dtype == DType::f32 ? Tolerance{1e-5, 1e-6} : Tolerance{1e-12, 1e-12};
 }
-Tolerance exact() { return {0.0, 0.0}; }
 
 std::vector<Pool2dOptions> pool_cases() {
   return {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tensor/kernels.h"
+#include "tests/tensor/conv_parity_cases.h"
 #include "tests/test_util.h"
 
 using namespace chase;
@@ -45,28 +46,12 @@ void check_parity(const std::function<std::vector<Tensor>()>& compute, double to
     check_close(actual[i], expected[i], tol, tol, what + " output " + std::to_string(i));
 }
 
-struct ConvCase {
-  std::string name;
-  Shape x, w;
-  Conv2dOptions options;
-  bool bias;
-};
-
-std::vector<ConvCase> conv_cases() {
-  return {
-      {"odd 7x5 image, 3 channels", {2, 3, 7, 5}, {4, 3, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
-      {"batch 1, stride 2", {1, 8, 9, 9}, {16, 8, 3, 3}, {{2, 2}, {1, 1}, {1, 1}, 1}, true},
-      {"groups 2, dilation 2", {2, 6, 8, 7}, {4, 3, 3, 3}, {{1, 1}, {2, 2}, {2, 2}, 2}, false},
-      {"depthwise", {3, 8, 10, 10}, {8, 1, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 8}, true},
-      {"depthwise, multiplier 2, stride 2", {2, 8, 10, 9}, {16, 1, 3, 3},
-       {{2, 2}, {1, 1}, {1, 1}, 8}, false},
-      {"1x1", {2, 16, 6, 6}, {8, 16, 1, 1}, {{1, 1}, {0, 0}, {1, 1}, 1}, true},
-      {"rectangular everything", {2, 3, 11, 13}, {5, 3, 5, 3}, {{2, 1}, {2, 1}, {1, 2}, 1}, true},
-      {"channels off the 16-block", {2, 17, 9, 9}, {19, 17, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1},
-       true},
-      {"wide layer", {4, 32, 16, 16}, {64, 32, 3, 3}, {{1, 1}, {1, 1}, {1, 1}, 1}, true},
-      {"no padding, stride 3", {2, 4, 12, 10}, {6, 4, 4, 2}, {{3, 3}, {0, 0}, {1, 1}, 1}, false},
-  };
+// The shared cases, and channel counts off oneDNN's 16-channel blocks.
+std::vector<test::ConvCase> conv_cases() {
+  auto cases = test::conv_parity_cases();
+  cases.push_back({"channels off the 16-block", {2, 17, 9, 9}, {19, 17, 3, 3},
+                   {{1, 1}, {1, 1}, {1, 1}, 1}, true});
+  return cases;
 }
 
 }  // namespace
