@@ -1,6 +1,7 @@
 #include "nn/adaptive_avg_pool2d.h"
 
 #include "autograd/functions.h"
+#include "nn/input_checks.h"
 
 namespace chase {
 
@@ -12,9 +13,7 @@ AdaptiveAvgPool2d::AdaptiveAvgPool2d(Pair output_size)
 }
 
 Variable AdaptiveAvgPool2d::forward(const Variable& x) {
-  CHASE_CHECK(x.defined() && x.dim() == 4,
-              "AdaptiveAvgPool2d: expected input [N, C, H, W], got {}",
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+  check_nchw_input(x, "AdaptiveAvgPool2d");
   return adaptive_avg_pool2d(x, output_size_);
 }
 

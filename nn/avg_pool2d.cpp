@@ -1,6 +1,7 @@
 #include "nn/avg_pool2d.h"
 
 #include "autograd/functions.h"
+#include "nn/input_checks.h"
 #include "nn/pool_checks.h"
 
 namespace chase {
@@ -10,8 +11,7 @@ AvgPool2d::AvgPool2d(const Pool2dOptions& options) : Module("AvgPool2d"), option
 }
 
 Variable AvgPool2d::forward(const Variable& x) {
-  CHASE_CHECK(x.defined() && x.dim() == 4, "AvgPool2d: expected input [N, C, H, W], got {}",
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+  check_nchw_input(x, "AvgPool2d");
   return avg_pool2d(x, options_);
 }
 

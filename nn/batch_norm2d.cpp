@@ -1,6 +1,7 @@
 #include "nn/batch_norm2d.h"
 
 #include "autograd/functions.h"
+#include "nn/input_checks.h"
 #include "tensor/ops.h"
 
 namespace chase {
@@ -28,7 +29,7 @@ std::int64_t BatchNorm2d::num_batches_tracked() const {
 Variable BatchNorm2d::forward(const Variable& x) {
   CHASE_CHECK(x.defined() && x.dim() == 4 && x.size(1) == num_features_,
               "BatchNorm2d: expected input [N, {}, H, W], got {}", num_features_,
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+              shape_or_undefined(x));
   if (!is_training()) {
     return batch_norm_inference(x, weight_, bias_, running_mean(), running_var(), eps_);
   }

@@ -2,6 +2,7 @@
 
 #include "autograd/functions.h"
 #include "nn/init.h"
+#include "nn/input_checks.h"
 
 namespace chase {
 
@@ -25,8 +26,7 @@ Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, Pair kernel_
 
 Variable Conv2d::forward(const Variable& x) {
   CHASE_CHECK(x.defined() && x.dim() == 4 && x.size(1) == in_channels_,
-              "Conv2d: expected input [N, {}, H, W], got {}", in_channels_,
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+              "Conv2d: expected input [N, {}, H, W], got {}", in_channels_, shape_or_undefined(x));
   return conv2d(x, weight_, bias_, options_);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "autograd/functions.h"
+#include "nn/input_checks.h"
 #include "tensor/ops.h"
 
 namespace chase {
@@ -27,8 +28,7 @@ Variable LayerNorm::forward(const Variable& x) {
                   std::equal(normalized_shape_.begin(), normalized_shape_.end(),
                              x.shape().end() - dims),
               "LayerNorm: expected input [*, {}], got {}",
-              fmt::format("{}", fmt::join(normalized_shape_, ", ")),
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+              fmt::format("{}", fmt::join(normalized_shape_, ", ")), shape_or_undefined(x));
   return layer_norm(x, dims, weight_, bias_, eps_);
 }
 

@@ -2,6 +2,7 @@
 
 #include "autograd/functions.h"
 #include "nn/init.h"
+#include "nn/input_checks.h"
 
 namespace chase {
 
@@ -16,8 +17,7 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, Generator& g
 
 Variable Linear::forward(const Variable& x) {
   CHASE_CHECK(x.defined() && x.dim() >= 1 && x.size(-1) == in_features_,
-              "Linear: expected input [*, {}], got {}", in_features_,
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+              "Linear: expected input [*, {}], got {}", in_features_, shape_or_undefined(x));
   // Leading dims are folded into one batch dim so that one 2-d GEMM does the work.
   Shape out_shape = x.shape();
   out_shape.back() = out_features_;

@@ -1,6 +1,7 @@
 #include "nn/max_pool2d.h"
 
 #include "autograd/functions.h"
+#include "nn/input_checks.h"
 #include "nn/pool_checks.h"
 
 namespace chase {
@@ -10,8 +11,7 @@ MaxPool2d::MaxPool2d(const Pool2dOptions& options) : Module("MaxPool2d"), option
 }
 
 Variable MaxPool2d::forward(const Variable& x) {
-  CHASE_CHECK(x.defined() && x.dim() == 4, "MaxPool2d: expected input [N, C, H, W], got {}",
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+  check_nchw_input(x, "MaxPool2d");
   return max_pool2d(x, options_);
 }
 

@@ -4,6 +4,7 @@
 
 #include "autograd/functions.h"
 #include "nn/init.h"
+#include "nn/input_checks.h"
 #include "tensor/ops.h"
 
 namespace chase {
@@ -27,7 +28,7 @@ MultiheadSelfAttention::MultiheadSelfAttention(std::int64_t embed_dim, std::int6
 Variable MultiheadSelfAttention::forward(const Variable& x) {
   CHASE_CHECK(x.defined() && x.dim() == 4 && x.size(1) == embed_dim_,
               "MultiheadSelfAttention: expected input [N, {}, H, W], got {}", embed_dim_,
-              x.defined() ? to_string(x.shape()) : "an undefined Variable");
+              shape_or_undefined(x));
   const auto batch = x.size(0), channels = embed_dim_, height = x.size(2), width = x.size(3);
   const auto tokens_count = height * width, heads = num_heads_, head_dim = channels / heads;
 
