@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds chase (if needed) and runs every test suite, then prints one summary
-# line "tests: N passed, M failed" counted from doctest's own reports.
+# line "tests: N passed, M failed, K skipped" counted from doctest's own reports
+# (the GPU test cases are skipped where no CUDA device is usable).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -d build ] || meson setup build >/dev/null
@@ -11,6 +12,7 @@ awk -F'|' '/\[doctest\] test cases:/ {
   for (i = 1; i <= NF; i++) {
     if ($i ~ /passed/) { split($i, a, " "); passed += a[1] }
     if ($i ~ /failed/) { split($i, a, " "); failed += a[1] }
+    if ($i ~ /skipped/) { split($i, a, " "); skipped += a[1] }
   }
-} END { printf "tests: %d passed, %d failed\n", passed, failed }' build/meson-logs/testlog.txt
+} END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }' build/meson-logs/testlog.txt
 exit $status

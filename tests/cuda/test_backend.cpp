@@ -19,6 +19,9 @@ TEST_CASE("the device query answers without throwing, with a reason when there i
   const int count = cuda::device_count();
   CHECK(count >= 0);
   CHECK(cuda::unavailable_reason().empty() == (count > 0));
+  if (count == 0)
+    MESSAGE("no usable CUDA device (" << cuda::unavailable_reason()
+                                      << "): the GPU test cases are skipped");
 }
 
 TEST_CASE("allocator buckets: at least the request, at most 25% more, four per power of two") {

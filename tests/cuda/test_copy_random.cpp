@@ -8,7 +8,7 @@
 using namespace chase;
 using chase::test::check_close;
 using chase::test::random_tensor;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 using chase::test::to_gpu;
 
 namespace {
@@ -24,8 +24,7 @@ void check_identical(const Tensor& a, const Tensor& b, const std::string& what) 
 
 }  // namespace
 
-TEST_CASE("host to GPU and back preserves every dtype's values exactly") {
-  if (skip_without_gpu()) return;
+TEST_CASE("host to GPU and back preserves every dtype's values exactly" * doctest::skip(no_usable_gpu())) {
   for (DType dtype : {DType::f32, DType::f64, DType::i64}) {
     const Tensor host = random_tensor({3, 5, 7}, 1, DType::f64, -100, 100).to(dtype);
     const Tensor gpu = host.to(Device::cuda());
@@ -34,8 +33,7 @@ TEST_CASE("host to GPU and back preserves every dtype's values exactly") {
   }
 }
 
-TEST_CASE("strided sources and destinations cross the host boundary") {
-  if (skip_without_gpu()) return;
+TEST_CASE("strided sources and destinations cross the host boundary" * doctest::skip(no_usable_gpu())) {
   const Tensor host = random_tensor({4, 6, 5}, 2, DType::f64);
   SUBCASE("a transposed and sliced host tensor goes up as its values") {
     const Tensor view = host.transpose(0, 2).slice(1, 1, 6, 2);
@@ -61,8 +59,7 @@ TEST_CASE("strided sources and destinations cross the host boundary") {
   }
 }
 
-TEST_CASE("copies on the GPU convert dtypes as the reference does") {
-  if (skip_without_gpu()) return;
+TEST_CASE("copies on the GPU convert dtypes as the reference does" * doctest::skip(no_usable_gpu())) {
   const Tensor base = random_tensor({6, 7}, 4, DType::f64, -50, 50);
   for (DType from : {DType::f32, DType::f64, DType::i64}) {
     for (DType to : {DType::f32, DType::f64, DType::i64}) {
@@ -74,8 +71,7 @@ TEST_CASE("copies on the GPU convert dtypes as the reference does") {
   }
 }
 
-TEST_CASE("fill and arange on the GPU give the reference's values") {
-  if (skip_without_gpu()) return;
+TEST_CASE("fill and arange on the GPU give the reference's values" * doctest::skip(no_usable_gpu())) {
   for (DType dtype : {DType::f32, DType::f64, DType::i64}) {
     Tensor gpu = zeros({5, 4}, dtype, Device::cuda());
     fill_(gpu.slice(0, 1, 5, 2), 7.0);  // a strided view
@@ -87,8 +83,7 @@ TEST_CASE("fill and arange on the GPU give the reference's values") {
   }
 }
 
-TEST_CASE("the same seed gives the same numbers on the CPU and the GPU") {
-  if (skip_without_gpu()) return;
+TEST_CASE("the same seed gives the same numbers on the CPU and the GPU" * doctest::skip(no_usable_gpu())) {
   for (DType dtype : {DType::f32, DType::f64}) {
     INFO(name(dtype));
     // Odd sizes and a generator already advanced: the counters, not the
@@ -111,8 +106,7 @@ TEST_CASE("the same seed gives the same numbers on the CPU and the GPU") {
   }
 }
 
-TEST_CASE("random fills of strided GPU views take the same numbers as the CPU's") {
-  if (skip_without_gpu()) return;
+TEST_CASE("random fills of strided GPU views take the same numbers as the CPU's" * doctest::skip(no_usable_gpu())) {
   Generator cpu_gen(99), gpu_gen(99);
   Tensor gpu = zeros({6, 8}, DType::f32, Device::cuda());
   Tensor host = zeros({6, 8}, DType::f32);

@@ -15,7 +15,7 @@ using namespace chase;
 using chase::test::check_parity;
 using chase::test::exact;
 using chase::test::random_tensor;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 using chase::test::Tolerance;
 
 namespace {
@@ -39,8 +39,7 @@ Tolerance gelu_tolerance(DType dtype) {
                              : Tolerance{1e-13, 6 * 4 * 0x1.0p-53};
 }
 
-TEST_CASE("unary ops on contiguous, transposed, strided and scalar inputs") {
-  if (skip_without_gpu()) return;
+TEST_CASE("unary ops on contiguous, transposed, strided and scalar inputs" * doctest::skip(no_usable_gpu())) {
   enum class Accuracy { exact, few_ulp, erf_tail };
   struct Unary {
     const char* name;
@@ -88,8 +87,7 @@ TEST_CASE("unary ops on contiguous, transposed, strided and scalar inputs") {
   }
 }
 
-TEST_CASE("unary ops on i64 and NaN inputs follow the reference") {
-  if (skip_without_gpu()) return;
+TEST_CASE("unary ops on i64 and NaN inputs follow the reference" * doctest::skip(no_usable_gpu())) {
   const Tensor ints = random_tensor({41}, 3, DType::f64, -20, 20).to(DType::i64);
   for (auto f : {neg, abs, sign, relu})
     check_parity(
@@ -103,8 +101,7 @@ TEST_CASE("unary ops on i64 and NaN inputs follow the reference") {
         math_tolerance(DType::f32), "special values");
 }
 
-TEST_CASE("binary ops with broadcasting and views, in every dtype they take") {
-  if (skip_without_gpu()) return;
+TEST_CASE("binary ops with broadcasting and views, in every dtype they take" * doctest::skip(no_usable_gpu())) {
   struct Binary {
     const char* name;
     Tensor (*fn)(const Tensor&, const Tensor&);
@@ -154,8 +151,7 @@ TEST_CASE("binary ops with broadcasting and views, in every dtype they take") {
   }
 }
 
-TEST_CASE("maximum and minimum propagate NaN as the reference does") {
-  if (skip_without_gpu()) return;
+TEST_CASE("maximum and minimum propagate NaN as the reference does" * doctest::skip(no_usable_gpu())) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor a = Tensor::from_vector({nan, 1.0, nan, -2.0}, {4});
   const Tensor b = Tensor::from_vector({1.0, nan, nan, 3.0}, {4});
@@ -165,8 +161,7 @@ TEST_CASE("maximum and minimum propagate NaN as the reference does") {
         "NaN");
 }
 
-TEST_CASE("where with conditions of every dtype and broadcast operands") {
-  if (skip_without_gpu()) return;
+TEST_CASE("where with conditions of every dtype and broadcast operands" * doctest::skip(no_usable_gpu())) {
   const Tensor cond = random_tensor({4, 1, 6}, 7, DType::f64, -1, 1);
   const Tensor a = random_tensor({5, 6}, 8);
   const Tensor b = random_tensor({4, 5, 1}, 9);
@@ -180,8 +175,7 @@ TEST_CASE("where with conditions of every dtype and broadcast operands") {
   }
 }
 
-TEST_CASE("reductions over rows short and long, few and many, with views first") {
-  if (skip_without_gpu()) return;
+TEST_CASE("reductions over rows short and long, few and many, with views first" * doctest::skip(no_usable_gpu())) {
   // [M, R]: one long row (split across blocks), few long rows, many short rows,
   // rows of 1, and an odd transposed reduction.
   const Shape shapes[] = {{1, 100003}, {3, 20000}, {4099, 7}, {513, 1}, {9, 33, 5}};
@@ -216,8 +210,7 @@ TEST_CASE("reductions over rows short and long, few and many, with views first")
       sum_tolerance(DType::f64), "reductions over views");
 }
 
-TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact") {
-  if (skip_without_gpu()) return;
+TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact" * doctest::skip(no_usable_gpu())) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   // Ties spread over a row long enough to be folded by several threads and blocks.
   std::vector<double> values(20011, 1.0);
@@ -250,8 +243,7 @@ TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact")
       exact(), "i64");
 }
 
-TEST_CASE("reductions over zero elements: sum 0, mean NaN") {
-  if (skip_without_gpu()) return;
+TEST_CASE("reductions over zero elements: sum 0, mean NaN" * doctest::skip(no_usable_gpu())) {
   const Tensor empty_rows = zeros({3, 0});
   check_parity(
       {empty_rows},

@@ -12,7 +12,7 @@
 #include "tests/cuda/cuda_test_util.h"
 
 using namespace chase;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 
 namespace {
 
@@ -53,8 +53,7 @@ Variable input(const Shape& shape, std::uint64_t seed, bool requires_grad = true
 
 }  // namespace
 
-TEST_CASE("every registered op passes gradcheck in f64 on the GPU") {
-  if (skip_without_gpu()) return;
+TEST_CASE("every registered op passes gradcheck in f64 on the GPU" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1000;
   int checked = 0;
   for (const auto& op_case : differentiable_op_cases()) {
@@ -68,8 +67,7 @@ TEST_CASE("every registered op passes gradcheck in f64 on the GPU") {
   MESSAGE(checked << " registry cases checked on the GPU");
 }
 
-TEST_CASE("ops whose registry cases build CPU constants pass gradcheck with GPU constants") {
-  if (skip_without_gpu()) return;
+TEST_CASE("ops whose registry cases build CPU constants pass gradcheck with GPU constants" * doctest::skip(no_usable_gpu())) {
   const Device gpu = Device::cuda();
   check_gradients("where",
                   [gpu](const std::vector<Variable>& x) {

@@ -8,7 +8,7 @@ using namespace chase;
 using chase::test::check_parity;
 using chase::test::exact;
 using chase::test::random_tensor;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 using chase::test::Tolerance;
 
 namespace {
@@ -19,8 +19,7 @@ Tolerance add_tolerance(DType dtype) {
 
 }  // namespace
 
-TEST_CASE("gather and scatter_add along every dim, with repeated indices") {
-  if (skip_without_gpu()) return;
+TEST_CASE("gather and scatter_add along every dim, with repeated indices" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1;
   for (DType dtype : {DType::f32, DType::f64, DType::i64}) {
     const Tensor x = random_tensor({5, 6, 7}, ++seed, DType::f64, -9, 9).to(dtype);
@@ -45,8 +44,7 @@ TEST_CASE("gather and scatter_add along every dim, with repeated indices") {
   }
 }
 
-TEST_CASE("index_select and index_add of slabs, with repeated indices and views") {
-  if (skip_without_gpu()) return;
+TEST_CASE("index_select and index_add of slabs, with repeated indices and views" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 100;
   for (DType dtype : {DType::f32, DType::f64, DType::i64}) {
     const Tensor x = random_tensor({4, 5, 6}, ++seed, DType::f64, -9, 9).to(dtype);
@@ -75,8 +73,7 @@ TEST_CASE("index_select and index_add of slabs, with repeated indices and views"
   }
 }
 
-TEST_CASE("concat, split and stack of GPU views") {
-  if (skip_without_gpu()) return;
+TEST_CASE("concat, split and stack of GPU views" * doctest::skip(no_usable_gpu())) {
   const Tensor a = random_tensor({3, 4, 5}, 7);
   const Tensor b = random_tensor({3, 2, 5}, 8);
   check_parity(
@@ -89,8 +86,7 @@ TEST_CASE("concat, split and stack of GPU views") {
       exact(), "concat/split/stack");
 }
 
-TEST_CASE("a bad index on the GPU throws the reference's message; the GPU stays usable") {
-  if (skip_without_gpu()) return;
+TEST_CASE("a bad index on the GPU throws the reference's message; the GPU stays usable" * doctest::skip(no_usable_gpu())) {
   const Tensor x = random_tensor({3, 4}, 9).to(Device::cuda());
   const Tensor bad = Tensor::from_vector({0, 2, 4, 1}, {1, 4}, DType::i64, Device::cuda());
   CHECK_THROWS_WITH_AS(gather(x, 0, bad),

@@ -13,7 +13,7 @@ using namespace chase;
 using chase::test::check_parity;
 using chase::test::conv_parity_cases;
 using chase::test::random_tensor;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 using chase::test::Tolerance;
 
 namespace {
@@ -24,8 +24,7 @@ Tolerance product_tolerance(DType dtype) {
 
 }  // namespace
 
-TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand layout") {
-  if (skip_without_gpu()) return;
+TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand layout" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1;
   for (DType dtype : {DType::f32, DType::f64}) {
     const Tolerance tol = product_tolerance(dtype);
@@ -77,8 +76,7 @@ TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand
   }
 }
 
-TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, strides, batch 1") {
-  if (skip_without_gpu()) return;
+TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, strides, batch 1" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 100;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const auto& c : conv_parity_cases()) {
@@ -101,8 +99,7 @@ TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, stride
   }
 }
 
-TEST_CASE("conv2d reads strided inputs (made contiguous by the op)") {
-  if (skip_without_gpu()) return;
+TEST_CASE("conv2d reads strided inputs (made contiguous by the op)" * doctest::skip(no_usable_gpu())) {
   const Tensor x = random_tensor({2, 5, 9, 3}, 7);
   const Tensor w = random_tensor({4, 3, 3, 3}, 8);
   check_parity(

@@ -12,7 +12,7 @@ using namespace chase;
 using chase::test::check_parity;
 using chase::test::exact;
 using chase::test::random_tensor;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 using chase::test::Tolerance;
 
 namespace {
@@ -33,8 +33,7 @@ std::vector<Pool2dOptions> pool_cases() {
 
 }  // namespace
 
-TEST_CASE("max and average pooling, forward and backward, on odd shapes and batch 1") {
-  if (skip_without_gpu()) return;
+TEST_CASE("max and average pooling, forward and backward, on odd shapes and batch 1" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : {Shape{2, 3, 9, 7}, Shape{1, 1, 5, 5}, Shape{3, 4, 12, 13}}) {
@@ -84,8 +83,7 @@ TEST_CASE("max and average pooling, forward and backward, on odd shapes and batc
   }
 }
 
-TEST_CASE("max pooling lets NaN win, and its backward refuses out-of-plane indices") {
-  if (skip_without_gpu()) return;
+TEST_CASE("max pooling lets NaN win, and its backward refuses out-of-plane indices" * doctest::skip(no_usable_gpu())) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor x = Tensor::from_vector({1, nan, 3, 4, 5, 6, 7, nan, 9}, {1, 1, 3, 3});
   check_parity(
@@ -101,8 +99,7 @@ TEST_CASE("max pooling lets NaN win, and its backward refuses out-of-plane indic
       doctest::Contains("index 9 at position 2 is outside a 3x3 input plane"), Error);
 }
 
-TEST_CASE("batch norm: training forward and backward, inference, with and without affine") {
-  if (skip_without_gpu()) return;
+TEST_CASE("batch norm: training forward and backward, inference, with and without affine" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 300;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape :
@@ -143,8 +140,7 @@ TEST_CASE("batch norm: training forward and backward, inference, with and withou
   }
 }
 
-TEST_CASE("layer norm over the last one or two dims, forward and backward") {
-  if (skip_without_gpu()) return;
+TEST_CASE("layer norm over the last one or two dims, forward and backward" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 400;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : {Shape{7, 33}, Shape{1, 5}, Shape{3, 4, 1000}, Shape{130, 9}}) {
@@ -179,8 +175,7 @@ TEST_CASE("layer norm over the last one or two dims, forward and backward") {
   }
 }
 
-TEST_CASE("softmax and log-softmax over every dim, forward and backward") {
-  if (skip_without_gpu()) return;
+TEST_CASE("softmax and log-softmax over every dim, forward and backward" * doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 500;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : {Shape{5, 1001}, Shape{4, 7, 3}, Shape{1, 1}, Shape{3000, 10}}) {

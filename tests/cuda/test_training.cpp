@@ -20,7 +20,7 @@
 
 using namespace chase;
 using chase::test::random_tensor;
-using chase::test::skip_without_gpu;
+using chase::test::no_usable_gpu;
 
 namespace {
 
@@ -59,8 +59,7 @@ Batch fixed_batch(DType dtype, Device device) {
 
 }  // namespace
 
-TEST_CASE("a small CNN follows the CPU's loss curve on the GPU (f64)") {
-  if (skip_without_gpu()) return;
+TEST_CASE("a small CNN follows the CPU's loss curve on the GPU (f64)" * doctest::skip(no_usable_gpu())) {
   auto cpu_model = small_cnn(DType::f64, Device::cpu());
   auto gpu_model = small_cnn(DType::f64, Device::cuda());
   const SgdOptions options{.lr = 0.1, .momentum = 0.9};
@@ -84,8 +83,7 @@ TEST_CASE("a small CNN follows the CPU's loss curve on the GPU (f64)") {
   CHECK(last < first * 0.5);  // it did learn: the comparison is not of two flat lines
 }
 
-TEST_CASE("after warm-up, training steps reuse cached GPU memory: no growth over 100 steps") {
-  if (skip_without_gpu()) return;
+TEST_CASE("after warm-up, training steps reuse cached GPU memory: no growth over 100 steps" * doctest::skip(no_usable_gpu())) {
   auto model = small_cnn(DType::f32, Device::cuda());
   Sgd sgd(model->named_parameters(), {.lr = 0.05, .momentum = 0.9});
   const Batch batch = fixed_batch(DType::f32, Device::cuda());
@@ -102,8 +100,7 @@ TEST_CASE("after warm-up, training steps reuse cached GPU memory: no growth over
   CHECK(warm.device_allocations > 0);
 }
 
-TEST_CASE("an impossible allocation names its size and the cache it released") {
-  if (skip_without_gpu()) return;
+TEST_CASE("an impossible allocation names its size and the cache it released" * doctest::skip(no_usable_gpu())) {
   { const Tensor cached = zeros({1 << 20}, DType::f32, Device::cuda()); }  // leaves a cached block
   CHECK(allocator_for(Device::cuda()).stats().cached_bytes > 0);
   const std::int64_t huge = std::int64_t{1} << 50;  // 4 PiB of f32
@@ -115,8 +112,7 @@ TEST_CASE("an impossible allocation names its size and the cache it released") {
   CHECK(sum(ones({10}, DType::f32, Device::cuda())).item() == 10.0);
 }
 
-TEST_CASE("pinned uploads deliver every batch, in order, from strided host tensors") {
-  if (skip_without_gpu()) return;
+TEST_CASE("pinned uploads deliver every batch, in order, from strided host tensors" * doctest::skip(no_usable_gpu())) {
   std::vector<Tensor> uploaded, expected;
   {
     cuda::PinnedUploader uploader;
