@@ -32,6 +32,14 @@ const char* name(UnaryOp op);
 const char* name(BinaryOp op);
 const char* name(ReduceOp op);
 
+// Ops that need real numbers (exp, div, ...); the rest also run on i64.
+constexpr bool needs_floating(UnaryOp op) {
+  return !(op == UnaryOp::neg || op == UnaryOp::abs || op == UnaryOp::sign || op == UnaryOp::relu);
+}
+constexpr bool needs_floating(BinaryOp op) {
+  return op == BinaryOp::div || op == BinaryOp::pow || op == BinaryOp::gelu_backward;
+}
+
 // Calls f(std::integral_constant<UnaryOp, op>{}): the op as a compile-time
 // constant, so that each op's loop (or kernel) is compiled on its own.
 template <class F>

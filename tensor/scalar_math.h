@@ -35,14 +35,6 @@ CHASE_HOST_DEVICE T normal_pdf(T x) {
   return T(inv_sqrt_2pi) * std::exp(T(-0.5) * x * x);
 }
 
-// Ops that need real numbers; the rest also run on i64.
-constexpr bool needs_floating(UnaryOp op) {
-  return !(op == UnaryOp::neg || op == UnaryOp::abs || op == UnaryOp::sign || op == UnaryOp::relu);
-}
-constexpr bool needs_floating(BinaryOp op) {
-  return op == BinaryOp::div || op == BinaryOp::pow || op == BinaryOp::gelu_backward;
-}
-
 // The unary op on one value; T is i64 only where !needs_floating(op).
 template <UnaryOp op, class T>
 CHASE_HOST_DEVICE T unary_value(T v) {

@@ -43,7 +43,7 @@ struct WhereBody {
 
 template <UnaryOp op, class T>
 void launch_unary(const Tensor& out, const Tensor& x) {
-  if constexpr (scalar::needs_floating(op) && !std::is_floating_point_v<T>) {
+  if constexpr (needs_floating(op) && !std::is_floating_point_v<T>) {
     throw Error(fmt::format("unary: {} is not defined for dtype {}", name(op), name(out.dtype())));
   } else {
     strided_map<2>(name(op), out.shape(), {&out, &x}, UnaryBody<op, T>{out.data<T>(), x.data<T>()});
@@ -52,7 +52,7 @@ void launch_unary(const Tensor& out, const Tensor& x) {
 
 template <BinaryOp op, class T>
 void launch_binary(const Tensor& out, const Tensor& a, const Tensor& b) {
-  if constexpr (scalar::needs_floating(op) && !std::is_floating_point_v<T>) {
+  if constexpr (needs_floating(op) && !std::is_floating_point_v<T>) {
     throw Error(fmt::format("binary: {} is not defined for dtype {}", name(op), name(out.dtype())));
   } else {
     strided_map<3>(name(op), out.shape(), {&out, &a, &b},

@@ -11,11 +11,9 @@
 namespace chase {
 namespace {
 
-enum class Domain { any, floating };
-
-void check_domain(const char* op, const Tensor& x, Domain domain) {
-  CHASE_CHECK(domain == Domain::any || is_floating(x.dtype()),
-              "{}: needs a floating dtype (f32 or f64), got {}", op, name(x.dtype()));
+void check_floating(const char* op, const Tensor& x) {
+  CHASE_CHECK(is_floating(x.dtype()), "{}: needs a floating dtype (f32 or f64), got {}", op,
+              name(x.dtype()));
 }
 
 void check_defined(const char* op, const Tensor& x) {
@@ -31,18 +29,19 @@ void check_same_kind(const char* op, const Tensor& a, const Tensor& b) {
               name(b.dtype()));
 }
 
-Tensor unary_op(const char* op, UnaryOp kernel_op, const Tensor& x, Domain domain) {
+Tensor unary_op(UnaryOp kernel_op, const Tensor& x) {
+  const char* op = name(kernel_op);
   check_defined(op, x);
-  check_domain(op, x, domain);
+  if (needs_floating(kernel_op)) check_floating(op, x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   kernels_for(x.device()).unary(kernel_op, out, x);
   return out;
 }
 
-Tensor binary_op(const char* op, BinaryOp kernel_op, const Tensor& a, const Tensor& b,
-                 Domain domain) {
+// `op` names the public op in errors: the kernel's own name, or clamp's.
+Tensor binary_op(const char* op, BinaryOp kernel_op, const Tensor& a, const Tensor& b) {
   check_same_kind(op, a, b);
-  check_domain(op, a, domain);
+  if (needs_floating(kernel_op)) check_floating(op, a);
   Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
   kernels_for(a.device()).binary(kernel_op, out, a.expand(shape), b.expand(shape));
@@ -58,91 +57,58 @@ Tensor scalar_like(const char* op, const Tensor& like, double value) {
   return Tensor::scalar(value, like.dtype(), like.device());
 }
 
+Tensor binary_op(BinaryOp op, const Tensor& a, const Tensor& b) {
+  return binary_op(name(op), op, a, b);
+}
+
+// a op b with b a number, taken in a's dtype.
+Tensor binary_op(BinaryOp op, const Tensor& a, double b) {
+  return binary_op(op, a, scalar_like(name(op), a, b));
+}
+
 }  // namespace
 
 // ---- unary ------------------------------------------------------------------------
 
-Tensor neg(const Tensor& x) { return unary_op("neg", UnaryOp::neg, x, Domain::any); }
-Tensor exp(const Tensor& x) { return unary_op("exp", UnaryOp::exp, x, Domain::floating); }
-Tensor log(const Tensor& x) { return unary_op("log", UnaryOp::log, x, Domain::floating); }
-Tensor sqrt(const Tensor& x) { return unary_op("sqrt", UnaryOp::sqrt, x, Domain::floating); }
-Tensor rsqrt(const Tensor& x) { return unary_op("rsqrt", UnaryOp::rsqrt, x, Domain::floating); }
-Tensor abs(const Tensor& x) { return unary_op("abs", UnaryOp::abs, x, Domain::any); }
-Tensor sign(const Tensor& x) { return unary_op("sign", UnaryOp::sign, x, Domain::any); }
-Tensor relu(const Tensor& x) { return unary_op("relu", UnaryOp::relu, x, Domain::any); }
-Tensor gelu(const Tensor& x) { return unary_op("gelu", UnaryOp::gelu, x, Domain::floating); }
-Tensor sigmoid(const Tensor& x) {
-  return unary_op("sigmoid", UnaryOp::sigmoid, x, Domain::floating);
-}
-Tensor tanh(const Tensor& x) { return unary_op("tanh", UnaryOp::tanh, x, Domain::floating); }
-Tensor erf(const Tensor& x) { return unary_op("erf", UnaryOp::erf, x, Domain::floating); }
+Tensor neg(const Tensor& x) { return unary_op(UnaryOp::neg, x); }
+Tensor exp(const Tensor& x) { return unary_op(UnaryOp::exp, x); }
+Tensor log(const Tensor& x) { return unary_op(UnaryOp::log, x); }
+Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::sqrt, x); }
+Tensor rsqrt(const Tensor& x) { return unary_op(UnaryOp::rsqrt, x); }
+Tensor abs(const Tensor& x) { return unary_op(UnaryOp::abs, x); }
+Tensor sign(const Tensor& x) { return unary_op(UnaryOp::sign, x); }
+Tensor relu(const Tensor& x) { return unary_op(UnaryOp::relu, x); }
+Tensor gelu(const Tensor& x) { return unary_op(UnaryOp::gelu, x); }
+Tensor sigmoid(const Tensor& x) { return unary_op(UnaryOp::sigmoid, x); }
+Tensor tanh(const Tensor& x) { return unary_op(UnaryOp::tanh, x); }
+Tensor erf(const Tensor& x) { return unary_op(UnaryOp::erf, x); }
 
 // ---- binary -----------------------------------------------------------------------
 
-Tensor add(const Tensor& a, const Tensor& b) {
-  return binary_op("add", BinaryOp::add, a, b, Domain::any);
-}
-Tensor sub(const Tensor& a, const Tensor& b) {
-  return binary_op("sub", BinaryOp::sub, a, b, Domain::any);
-}
-Tensor mul(const Tensor& a, const Tensor& b) {
-  return binary_op("mul", BinaryOp::mul, a, b, Domain::any);
-}
-Tensor div(const Tensor& a, const Tensor& b) {
-  return binary_op("div", BinaryOp::div, a, b, Domain::floating);
-}
-Tensor pow(const Tensor& a, const Tensor& b) {
-  return binary_op("pow", BinaryOp::pow, a, b, Domain::floating);
-}
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  return binary_op("maximum", BinaryOp::maximum, a, b, Domain::any);
-}
-Tensor minimum(const Tensor& a, const Tensor& b) {
-  return binary_op("minimum", BinaryOp::minimum, a, b, Domain::any);
-}
+Tensor add(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::add, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::sub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::div, a, b); }
+Tensor pow(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::pow, a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::maximum, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::minimum, a, b); }
 
-Tensor add(const Tensor& a, double b) {
-  return binary_op("add", BinaryOp::add, a, scalar_like("add", a, b), Domain::any);
-}
-Tensor sub(const Tensor& a, double b) {
-  return binary_op("sub", BinaryOp::sub, a, scalar_like("sub", a, b), Domain::any);
-}
-Tensor mul(const Tensor& a, double b) {
-  return binary_op("mul", BinaryOp::mul, a, scalar_like("mul", a, b), Domain::any);
-}
-Tensor div(const Tensor& a, double b) {
-  return binary_op("div", BinaryOp::div, a, scalar_like("div", a, b), Domain::floating);
-}
-Tensor pow(const Tensor& a, double exponent) {
-  return binary_op("pow", BinaryOp::pow, a, scalar_like("pow", a, exponent), Domain::floating);
-}
+Tensor add(const Tensor& a, double b) { return binary_op(BinaryOp::add, a, b); }
+Tensor sub(const Tensor& a, double b) { return binary_op(BinaryOp::sub, a, b); }
+Tensor mul(const Tensor& a, double b) { return binary_op(BinaryOp::mul, a, b); }
+Tensor div(const Tensor& a, double b) { return binary_op(BinaryOp::div, a, b); }
+Tensor pow(const Tensor& a, double exponent) { return binary_op(BinaryOp::pow, a, exponent); }
 
 // ---- comparisons --------------------------------------------------------------------
 
-Tensor eq(const Tensor& a, const Tensor& b) {
-  return binary_op("eq", BinaryOp::eq, a, b, Domain::any);
-}
-Tensor ne(const Tensor& a, const Tensor& b) {
-  return binary_op("ne", BinaryOp::ne, a, b, Domain::any);
-}
-Tensor lt(const Tensor& a, const Tensor& b) {
-  return binary_op("lt", BinaryOp::lt, a, b, Domain::any);
-}
-Tensor le(const Tensor& a, const Tensor& b) {
-  return binary_op("le", BinaryOp::le, a, b, Domain::any);
-}
-Tensor gt(const Tensor& a, const Tensor& b) {
-  return binary_op("gt", BinaryOp::gt, a, b, Domain::any);
-}
-Tensor ge(const Tensor& a, const Tensor& b) {
-  return binary_op("ge", BinaryOp::ge, a, b, Domain::any);
-}
-Tensor gt(const Tensor& a, double b) {
-  return binary_op("gt", BinaryOp::gt, a, scalar_like("gt", a, b), Domain::any);
-}
-Tensor lt(const Tensor& a, double b) {
-  return binary_op("lt", BinaryOp::lt, a, scalar_like("lt", a, b), Domain::any);
-}
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::eq, a, b); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::ne, a, b); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::lt, a, b); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::le, a, b); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::gt, a, b); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::ge, a, b); }
+Tensor gt(const Tensor& a, double b) { return binary_op(BinaryOp::gt, a, b); }
+Tensor lt(const Tensor& a, double b) { return binary_op(BinaryOp::lt, a, b); }
 
 // ---- selection ------------------------------------------------------------------------
 
@@ -165,15 +131,13 @@ Tensor clamp(const Tensor& x, std::optional<double> low, std::optional<double> h
   CHASE_CHECK(!low || !high || *low <= *high, "clamp: lower bound {} is above upper bound {}", *low,
               *high);
   Tensor out = x;
-  if (low)
-    out = binary_op("clamp", BinaryOp::maximum, out, scalar_like("clamp", x, *low), Domain::any);
-  if (high)
-    out = binary_op("clamp", BinaryOp::minimum, out, scalar_like("clamp", x, *high), Domain::any);
+  if (low) out = binary_op("clamp", BinaryOp::maximum, out, scalar_like("clamp", x, *low));
+  if (high) out = binary_op("clamp", BinaryOp::minimum, out, scalar_like("clamp", x, *high));
   return out;
 }
 
 Tensor gelu_backward(const Tensor& grad_out, const Tensor& x) {
-  return binary_op("gelu_backward", BinaryOp::gelu_backward, grad_out, x, Domain::floating);
+  return binary_op(BinaryOp::gelu_backward, grad_out, x);
 }
 
 }  // namespace chase

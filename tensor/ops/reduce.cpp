@@ -26,8 +26,9 @@ std::vector<bool> reduced_mask(const char* op, std::int64_t ndim,
   return reduced;
 }
 
-Tensor reduce_op(const char* op, ReduceOp kernel_op, const Tensor& x,
-                 const std::vector<std::int64_t>& dims, bool keepdim) {
+Tensor reduce_op(ReduceOp kernel_op, const Tensor& x, const std::vector<std::int64_t>& dims,
+                 bool keepdim) {
+  const char* op = name(kernel_op);
   CHASE_CHECK(x.defined(), "{}: got an undefined tensor", op);
   auto reduced = reduced_mask(op, x.dim(), dims);
   std::vector<std::int64_t> order;
@@ -58,9 +59,10 @@ Tensor reduce_op(const char* op, ReduceOp kernel_op, const Tensor& x,
   return out.view(out_shape);
 }
 
-Tensor arg_op(const char* op, ReduceOp kernel_op, const Tensor& x, std::int64_t dim, bool keepdim) {
+Tensor arg_op(ReduceOp kernel_op, const Tensor& x, std::int64_t dim, bool keepdim) {
+  const char* op = name(kernel_op);
   CHASE_CHECK(x.defined(), "{}: got an undefined tensor", op);
-  return reduce_op(op, kernel_op, x, {normalize_dim(dim, x.dim(), op)}, keepdim);
+  return reduce_op(kernel_op, x, {normalize_dim(dim, x.dim(), op)}, keepdim);
 }
 
 void require_floating(const char* op, const Tensor& x) {
@@ -72,28 +74,28 @@ void require_floating(const char* op, const Tensor& x) {
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
-  return reduce_op("sum", ReduceOp::sum, x, dims, keepdim);
+  return reduce_op(ReduceOp::sum, x, dims, keepdim);
 }
 
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
   require_floating("mean", x);
-  return reduce_op("mean", ReduceOp::mean, x, dims, keepdim);
+  return reduce_op(ReduceOp::mean, x, dims, keepdim);
 }
 
 Tensor max(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
-  return reduce_op("max", ReduceOp::max, x, dims, keepdim);
+  return reduce_op(ReduceOp::max, x, dims, keepdim);
 }
 
 Tensor min(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
-  return reduce_op("min", ReduceOp::min, x, dims, keepdim);
+  return reduce_op(ReduceOp::min, x, dims, keepdim);
 }
 
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
-  return arg_op("argmax", ReduceOp::argmax, x, dim, keepdim);
+  return arg_op(ReduceOp::argmax, x, dim, keepdim);
 }
 
 Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim) {
-  return arg_op("argmin", ReduceOp::argmin, x, dim, keepdim);
+  return arg_op(ReduceOp::argmin, x, dim, keepdim);
 }
 
 // Two passes, sum((x - mean)^2) / (N - correction): the one-pass formula

@@ -118,7 +118,7 @@ void RefKernels::unary(UnaryOp op, const Tensor& out, const Tensor& x) {
     using T = decltype(zero);
     visit_unary_op(op, [&](auto op_constant) {
       constexpr UnaryOp kOp = decltype(op_constant)::value;
-      if constexpr (scalar::needs_floating(kOp) && !std::is_floating_point_v<T>) {
+      if constexpr (needs_floating(kOp) && !std::is_floating_point_v<T>) {
         throw Error(fmt::format("unary: {} is not defined for dtype {}", name(op),
                                 name(out.dtype())));
       } else {
@@ -133,7 +133,7 @@ void RefKernels::binary(BinaryOp op, const Tensor& out, const Tensor& a, const T
     using T = decltype(zero);
     visit_binary_op(op, [&](auto op_constant) {
       constexpr BinaryOp kOp = decltype(op_constant)::value;
-      if constexpr (scalar::needs_floating(kOp) && !std::is_floating_point_v<T>) {
+      if constexpr (needs_floating(kOp) && !std::is_floating_point_v<T>) {
         throw Error(fmt::format("binary: {} is not defined for dtype {}", name(op),
                                 name(out.dtype())));
       } else {
