@@ -20,26 +20,14 @@ is used. A fair peer uses both cores: torch.set_num_threads(2).
 """
 
 import json
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
+from peer_common import median_seconds
+
 THREADS = 2
-
-
-def median_seconds(fn, warmup, min_runs, min_seconds):
-    for _ in range(warmup):
-        fn()
-    times = []
-    started = time.perf_counter()
-    while len(times) < min_runs or time.perf_counter() - started < min_seconds:
-        begin = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
 
 
 STEPS = {
@@ -64,8 +52,7 @@ def seconds_per_node(op, spec):
         y.sum().backward()
         x.grad = None
         p.grad = None
-    return median_seconds(run, spec["warmup"], spec["min_runs"], spec["min_seconds"]) / (
-        length + 1)
+    return median_seconds(run, spec) / (length + 1)
 
 
 def cnn_seconds(spec):
@@ -87,7 +74,7 @@ def cnn_seconds(spec):
         loss.backward()
         for p in params:
             p.grad = None
-    return median_seconds(run, spec["warmup"], spec["min_runs"], spec["min_seconds"])
+    return median_seconds(run, spec)
 
 
 def main():

@@ -18,48 +18,23 @@ chase does.
 """
 
 import json
-import statistics
 import sys
-import time
 
 import torch
 
+from peer_common import conv_call, median_seconds
 
-def median_seconds(fn, warmup, min_runs, min_seconds):
-    def synchronized():
+
+def synchronized(fn):
+    """fn followed by a wait for the GPU work it queued: what one timed call covers."""
+    def call():
         fn()
         torch.cuda.synchronize()
-
-    for _ in range(warmup):
-        synchronized()
-    times = []
-    started = time.perf_counter()
-    while len(times) < min_runs or time.perf_counter() - started < min_seconds:
-        begin = time.perf_counter()
-        synchronized()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
+    return call
 
 
 def randn(*shape):
     return torch.rand(*shape, device="cuda") * 2 - 1
-
-
-def conv_call(case):
-    n, ci, co = case["batch"], case["in_channels"], case["out_channels"]
-    k, groups = case["kernel"], case["groups"]
-    stride, padding = [case["stride"]] * 2, [case["padding"]] * 2
-    x = randn(n, ci, case["height"], case["width"])
-    w = randn(co, ci // groups, k, k)
-    conv = torch.nn.functional.conv2d
-    if case["op"] == "conv2d_forward":
-        return lambda: conv(x, w, None, stride, padding, 1, groups)
-    grad_out = randn(*conv(x, w, None, stride, padding, 1, groups).shape)
-    # [grad_input, grad_weight, grad_bias]: ask for exactly one of the first two.
-    mask = [True, False, False] if case["op"] == "conv2d_backward_input" else \
-        [False, True, False]
-    return lambda: torch.ops.aten.convolution_backward(
-        grad_out, x, w, None, stride, padding, [1, 1], False, [0, 0], groups, mask)
 
 
 def call_for(case):
@@ -68,7 +43,7 @@ def call_for(case):
         a, b = randn(case["n"], case["n"]), randn(case["n"], case["n"])
         return lambda: torch.mm(a, b)
     if op.startswith("conv2d_"):
-        return conv_call(case)
+        return conv_call(case, randn)
     a, b = randn(case["rows"], case["cols"]), randn(case["rows"], case["cols"])
     if op == "add":
         return lambda: a + b
@@ -94,8 +69,7 @@ def main():
     seconds = []
     with torch.no_grad():
         for case in spec["cases"]:
-            seconds.append(median_seconds(call_for(case), spec["warmup"], spec["min_runs"],
-                                          spec["min_seconds"]))
+            seconds.append(median_seconds(synchronized(call_for(case)), spec))
     json.dump({"library": "pytorch " + torch.__version__,
                "device": torch.cuda.get_device_name(0), "seconds": seconds}, sys.stdout)
     print()

@@ -25,45 +25,13 @@ through oneDNN (mkldnn) inside PyTorch whatever the BLAS.
 """
 
 import json
-import statistics
 import sys
-import time
 
 import torch
 
+from peer_common import conv_call, median_seconds
+
 THREADS = 2
-
-
-def median_seconds(fn, warmup, min_runs, min_seconds):
-    """Median time of one call, after `warmup` calls; at least `min_runs` runs
-    and at least `min_seconds` of measuring in all."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    started = time.perf_counter()
-    while len(times) < min_runs or time.perf_counter() - started < min_seconds:
-        begin = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
-
-
-def conv_call(case):
-    """A closure doing the case's convolution pass in f32, as autograd would."""
-    n, ci, co = case["batch"], case["in_channels"], case["out_channels"]
-    k, groups = case["kernel"], case["groups"]
-    stride, padding = [case["stride"]] * 2, [case["padding"]] * 2
-    x = torch.randn(n, ci, case["height"], case["width"])
-    w = torch.randn(co, ci // groups, k, k)
-    if case["op"] == "conv2d_forward":
-        return lambda: torch.nn.functional.conv2d(x, w, None, stride, padding, 1, groups)
-    grad_out = torch.randn_like(torch.nn.functional.conv2d(x, w, None, stride, padding, 1,
-                                                           groups))
-    # [grad_input, grad_weight, grad_bias]: ask for exactly one of the first two.
-    mask = [True, False, False] if case["op"] == "conv2d_backward_input" else \
-        [False, True, False]
-    return lambda: torch.ops.aten.convolution_backward(
-        grad_out, x, w, None, stride, padding, [1, 1], False, [0, 0], groups, mask)
 
 
 def call_for(case):
@@ -71,7 +39,7 @@ def call_for(case):
         a, b = torch.randn(case["n"], case["n"]), torch.randn(case["n"], case["n"])
         return lambda: torch.mm(a, b)
     if case["op"].startswith("conv2d_"):
-        return conv_call(case)
+        return conv_call(case, torch.randn)
     raise ValueError("ops_torch.py: unknown op %r" % case["op"])
 
 
@@ -85,8 +53,7 @@ def main():
     seconds = []
     with torch.no_grad():
         for case in spec["cases"]:
-            seconds.append(median_seconds(call_for(case), spec["warmup"], spec["min_runs"],
-                                          spec["min_seconds"]))
+            seconds.append(median_seconds(call_for(case), spec))
     json.dump({"library": "pytorch " + torch.__version__, "threads": torch.get_num_threads(),
                "seconds": seconds}, sys.stdout)
     print()
