@@ -615,19 +615,25 @@ GROUPS = {
 }
 
 
-def main():
-    os.makedirs(OUT_DIR, exist_ok=True)
+def write_groups(out_dir, groups, to_json=file_json):
+    """Writes out_dir/GROUP.json for each group of `groups` (name -> function
+    making its cases), with `to_json` turning cases into the file's text."""
+    os.makedirs(out_dir, exist_ok=True)
     total = 0
-    for group, make in GROUPS.items():
+    for group, make in groups.items():
         cases = make()
-        text = file_json(cases)
+        text = to_json(cases)
         json.loads(text)  # the file must be valid JSON
-        path = os.path.join(OUT_DIR, group + ".json")
+        path = os.path.join(out_dir, group + ".json")
         with open(path, "w") as f:
             f.write(text)
         total += len(text)
         print("%-48s %3d cases %8d bytes" % (os.path.relpath(path), len(cases), len(text)))
     print("total %d bytes" % total)
+
+
+def main():
+    write_groups(OUT_DIR, GROUPS)
 
 
 if __name__ == "__main__":

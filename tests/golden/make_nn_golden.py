@@ -31,7 +31,6 @@ and, with clipping, the gradient norm of every step ("grad_norm").
 """
 
 import copy
-import json
 import os
 import sys
 
@@ -40,7 +39,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_golden import Rng, case, f64, file_json  # noqa: E402
+from make_golden import Rng, case, f64, file_json, write_groups  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn")
 
@@ -261,18 +260,7 @@ GROUPS = {"layers": layer_cases, "loss": loss_cases, "optim": optim_cases}
 
 def main():
     torch.manual_seed(0)  # only PyTorch's own (overwritten) default init draws from it
-    os.makedirs(OUT_DIR, exist_ok=True)
-    total = 0
-    for group, make in GROUPS.items():
-        cases = make()
-        text = nn_file_json(cases)
-        json.loads(text)  # the file must be valid JSON
-        path = os.path.join(OUT_DIR, group + ".json")
-        with open(path, "w") as f:
-            f.write(text)
-        total += len(text)
-        print("%-48s %3d cases %8d bytes" % (os.path.relpath(path), len(cases), len(text)))
-    print("total %d bytes" % total)
+    write_groups(OUT_DIR, GROUPS, nn_file_json)
 
 
 if __name__ == "__main__":
