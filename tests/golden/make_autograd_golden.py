@@ -33,7 +33,6 @@ index_pattern: element i = (37 i + 11) mod bound.
 import json
 import os
 import sys
-import zlib
 
 import torch
 import torch.nn.functional as F
