@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,6 +43,11 @@ json timing_json(const Timing& timing) {
 
 Options parse_options(int argc, char** argv, Options defaults) {
   Options options = std::move(defaults);
+  auto usage = [&] {
+    return fmt::format(
+        "usage: {0} [--json PATH] [--no-peer] [--python {1}] [--peer SCRIPT] [--min-seconds S]",
+        options.program, options.python_usage);
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -58,11 +64,11 @@ Options parse_options(int argc, char** argv, Options defaults) {
       options.with_peer = false;
     } else if (arg == "--min-seconds") {
       options.timing.min_seconds = std::stod(value());
+    } else if (arg == "--help" || arg == "-h") {
+      fmt::print("{}\n", usage());
+      std::exit(0);
     } else {
-      throw Error(fmt::format(
-          "{0}: unknown argument {1}\nusage: {0} [--json PATH] [--no-peer] "
-          "[--python {2}] [--peer SCRIPT] [--min-seconds S]",
-          options.program, arg, options.python_usage));
+      throw Error(fmt::format("{}: unknown argument {}\n{}", options.program, arg, usage()));
     }
   }
   return options;
