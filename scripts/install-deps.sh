@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything chase needs to build, test and train, from Debian's
-# packages only. The one list of dependencies: the README and CI both call it.
+# packages only. The one list of dependencies: the README calls this script,
+# CI installs what `install-deps.sh --list` prints.
 set -euo pipefail
 packages=(
   meson ninja-build g++ pkg-config   # build
@@ -9,6 +10,10 @@ packages=(
   doctest-dev                          # tests
   dataset-fashion-mnist                # the embedded default dataset
 )
+if [ "${1:-}" = "--list" ]; then
+  echo "${packages[@]}"
+  exit 0
+fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
