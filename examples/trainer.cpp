@@ -46,7 +46,8 @@ std::string describe(const TrainConfig& config, const DatasetRecipe& data, const
 void check_runnable(const TrainConfig& config) {
   validate(config);
   CHASE_CHECK(config.device == "cpu",
-              "--device {}: this build of chase has no CUDA backend yet; use --device cpu",
+              "--device {}: the trainer runs on the CPU only so far (moving the model, optimizer "
+              "state and batches to the GPU is not written yet); use --device cpu",
               config.device);
   CHASE_CHECK(config.resume || !has_run_checkpoint(config.out_dir),
               "{} already holds a run; pass --resume to continue it, or choose another --out",

@@ -161,7 +161,7 @@ TEST_CASE("trainer: refusals name the problem") {
   auto cuda = small_config("cuda");
   cuda.device = "cuda";
   CHECK_THROWS_WITH_AS(run_training(cuda, data, ignore),
-                       doctest::Contains("--device cuda: this build of chase has no CUDA"), Error);
+                       doctest::Contains("--device cuda: the trainer runs on the CPU only so far"), Error);
   auto bad = small_config("bad");
   bad.warmup_epochs = 3;
   CHECK_THROWS_WITH_AS(run_training(bad, data, ignore),
