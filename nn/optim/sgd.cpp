@@ -78,6 +78,29 @@ TensorMap Sgd::momentum_buffers() const {
   return buffers;
 }
 
+void Sgd::to(Device device) {
+  for (const auto& slot : slots_) {
+    CHASE_CHECK(slot.parameter.device() == device,
+                "Sgd::to: parameter \"{}\" is on {}, expected {} (move the model first)",
+                slot.name, slot.parameter.device().str(), device.str());
+  }
+  for (auto& slot : slots_) {
+    if (slot.momentum_buffer.defined()) slot.momentum_buffer = slot.momentum_buffer.to(device);
+  }
+}
+
+void Sgd::to(DType dtype) {
+  CHASE_CHECK(is_floating(dtype), "Sgd::to: expected a floating dtype, got {}", name(dtype));
+  for (const auto& slot : slots_) {
+    CHASE_CHECK(slot.parameter.dtype() == dtype,
+                "Sgd::to: parameter \"{}\" is {}, expected {} (convert the model first)",
+                slot.name, name(slot.parameter.dtype()), name(dtype));
+  }
+  for (auto& slot : slots_) {
+    if (slot.momentum_buffer.defined()) slot.momentum_buffer = slot.momentum_buffer.to(dtype);
+  }
+}
+
 void Sgd::load_momentum_buffers(const TensorMap& buffers) {
   std::vector<std::string> problems;
   std::set<std::string> known;

@@ -61,6 +61,15 @@ class Sgd {
   // step). Throws one error listing every problem, and then changes nothing.
   void load_momentum_buffers(const TensorMap& buffers);
 
+  // Move the momentum buffers with the model: call after model.to(device) or
+  // model.to(dtype). Module::to rebinds each parameter's shared VariableImpl,
+  // so this optimizer's handles already see the moved parameters; only the
+  // buffers, which the module does not know, are left behind. Both throw when
+  // a parameter is not on `device` (or, for floating parameters, of `dtype`):
+  // a step mixing the two would fail later with a less helpful error.
+  void to(Device device);
+  void to(DType dtype);
+
  private:
   struct Slot {
     std::string name;

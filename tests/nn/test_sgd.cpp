@@ -8,6 +8,7 @@
 #include "autograd/functions.h"
 #include "nn/linear.h"
 #include "nn/optim/clip_grad.h"
+#include "tensor/ops.h"
 #include "tests/golden/golden.h"
 
 using namespace chase;
@@ -135,6 +136,45 @@ TEST_CASE("momentum buffers load back and bad ones are named") {
                        Error);
   // The failed load changed nothing.
   CHECK(fresh.momentum_buffers().at("weight").to_vector() == saved.at("weight").to_vector());
+}
+
+TEST_CASE("SGD moves its momentum buffers with the model") {
+  Generator gen(4);
+  Linear layer(3, 2, gen);
+  const double lr = 0.1, momentum = 0.9;
+  Sgd sgd(layer.named_parameters(), {.lr = lr, .momentum = momentum});
+  sum(layer.forward(Variable(ones({2, 3})))).backward();
+  sgd.step();
+
+  // Already there: the buffers keep their storage.
+  const auto storage = sgd.momentum_buffers().at("weight").storage();
+  sgd.to(Device::cpu());
+  CHECK(sgd.momentum_buffers().at("weight").storage() == storage);
+  CHECK_THROWS_WITH_AS(sgd.to(Device::cuda()),
+                       doctest::Contains("Sgd::to: parameter \"weight\" is on cpu, expected cuda:0"),
+                       Error);
+
+  layer.to(DType::f64);
+  CHECK_THROWS_WITH_AS(sgd.to(DType::f32),
+                       doctest::Contains("Sgd::to: parameter \"weight\" is f64, expected f32"),
+                       Error);
+  CHECK_THROWS_WITH_AS(sgd.to(DType::i64), doctest::Contains("expected a floating dtype, got i64"),
+                       Error);
+  const auto buffer_before = sgd.momentum_buffers().at("weight").to_vector();
+  sgd.to(DType::f64);
+  CHECK(sgd.momentum_buffers().at("weight").dtype() == DType::f64);
+  CHECK(sgd.momentum_buffers().at("weight").to_vector() == buffer_before);
+
+  // The optimizer's handles are the module's: its step updates the converted
+  // weights, p - lr * (momentum * b + g), with the converted buffer b.
+  sgd.zero_grad();
+  sum(layer.forward(Variable(ones({2, 3}, DType::f64)))).backward();
+  const Tensor weight = layer.weight().value(), grad = layer.weight().grad();
+  const Tensor expected =
+      sub(weight, mul(add(mul(sgd.momentum_buffers().at("weight"), momentum), grad), lr));
+  sgd.step();
+  CHECK(layer.weight().dtype() == DType::f64);
+  CHECK(layer.weight().value().to_vector() == expected.to_vector());
 }
 
 TEST_CASE("clip_grad_norm returns the total norm and scales only above max_norm") {
