@@ -8,6 +8,12 @@
 // both, with the same data order, continues a run bit-identically: the
 // parameters, momentum buffers and Philox counters are all the state SGD and
 // the random streams have.
+//
+// Devices: saving copies each tensor to the CPU; loading reads the file into
+// CPU tensors and copies each onto the device of the parameter (or buffer) it
+// replaces. So a checkpoint loads onto either device: move the model to its
+// device first (model.to(device)), then load; the optimizer's buffers follow
+// its parameters.
 #pragma once
 
 #include <cstdint>

@@ -18,6 +18,10 @@
 #include "nn/sequential.h"
 #include "tests/test_util.h"
 
+#ifdef CHASE_WITH_CUDA
+#include "tensor/cuda/cuda_backend.h"
+#endif
+
 using namespace chase;
 namespace fs = std::filesystem;
 
@@ -86,6 +90,31 @@ void check_identical(const TensorMap& a, const TensorMap& b) {
   }
 }
 
+void check_on(const TensorMap& tensors, Device device) {
+  for (const auto& [name, t] : tensors) {
+    INFO(name);
+    CHECK(t.device() == device);
+  }
+}
+
+// Saves a CPU run after two steps and loads it into a fresh run moved to
+// `device`: the weights and buffers land on `device` with the saved values.
+void check_loads_onto(Device device) {
+  auto dir = temp_dir("device_" + device.str());
+  Run saved(5);
+  saved.step();
+  saved.step();
+  saved.save(dir);
+  Run loaded(6);
+  loaded.model->to(device);
+  loaded.sgd->to(device);
+  loaded.load(dir);
+  check_on(loaded.model->state_dict(), device);
+  check_on(loaded.sgd->momentum_buffers(), device);
+  check_identical(loaded.model->state_dict(), saved.model->state_dict());
+  check_identical(loaded.sgd->momentum_buffers(), saved.sgd->momentum_buffers());
+}
+
 }  // namespace
 
 TEST_CASE("resuming from a checkpoint continues bit-identically") {
@@ -116,6 +145,14 @@ TEST_CASE("resuming from a checkpoint continues bit-identically") {
   CHECK(not_resumed.model->state_dict().at("5.weight").to_vector() !=
         uninterrupted.model->state_dict().at("5.weight").to_vector());
 }
+
+TEST_CASE("a checkpoint loads onto the model's device") { check_loads_onto(Device::cpu()); }
+
+#ifdef CHASE_WITH_CUDA
+TEST_CASE("a CPU checkpoint loads onto the GPU" * doctest::skip(cuda::device_count() == 0)) {
+  check_loads_onto(Device::cuda());
+}
+#endif
 
 TEST_CASE("model weights round-trip through save_model and load_model") {
   auto dir = temp_dir("model");
