@@ -17,7 +17,7 @@ std::int64_t count_correct(const Tensor& logits, const Tensor& labels) {
   return correct;
 }
 
-EvalResult evaluate(Module& model, const data::DataLoader& loader) {
+EvalResult evaluate(Module& model, const data::DataLoader& loader, BatchUploader& uploader) {
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
@@ -25,12 +25,13 @@ EvalResult evaluate(Module& model, const data::DataLoader& loader) {
   double loss_sum = 0.0;
   std::int64_t correct = 0;
   auto epoch = loader.epoch(0);
-  while (auto batch = epoch.next()) {
-    Variable logits = model(Variable(batch->images));
-    auto batch_size = batch->labels.numel();
+  while (auto host_batch = epoch.next()) {
+    const auto batch = uploader.upload(*host_batch);
+    Variable logits = model(Variable(batch.images));
+    auto batch_size = batch.labels.numel();
     loss_sum +=
-        cross_entropy(logits, batch->labels).value().item() * static_cast<double>(batch_size);
-    correct += count_correct(logits.value(), batch->labels);
+        cross_entropy(logits, batch.labels).value().item() * static_cast<double>(batch_size);
+    correct += count_correct(logits.value(), batch.labels);
     result.images += batch_size;
   }
   model.train(was_training);

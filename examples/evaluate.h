@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "data/loader.h"
+#include "examples/device.h"
 #include "nn/module.h"
 
 namespace chase::train {
@@ -19,8 +20,9 @@ struct EvalResult {
   std::int64_t images = 0;
 };
 
-// One pass over `loader`'s epoch 0 (an unshuffled loader sees every image once).
-// The model's training mode is restored afterwards.
-EvalResult evaluate(Module& model, const data::DataLoader& loader);
+// One pass over `loader`'s epoch 0 (an unshuffled loader sees every image once),
+// each batch uploaded to the model's device by `uploader`. The model's
+// training mode is restored afterwards.
+EvalResult evaluate(Module& model, const data::DataLoader& loader, BatchUploader& uploader);
 
 }  // namespace chase::train

@@ -20,7 +20,8 @@ constexpr const char* kLatestFile = "latest";
 constexpr const char* kRunFile = "run.json";
 
 // The options that define the run, named as on the command line. Anything
-// else (threads, workers, data folder, logging) may change between sessions.
+// else (device, threads, workers, data folder, logging) may change between
+// sessions: checkpoints load onto either device.
 Json recipe(const TrainConfig& config) {
   return Json{{"dataset", config.dataset},
               {"model", config.model},

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "data/loader.h"
+#include "examples/device.h"
 #include "examples/progress.h"
 #include "nn/module.h"
 #include "nn/optim/schedule.h"
@@ -34,10 +35,10 @@ struct EpochResult {
 using ProgressSink = std::function<void(const std::string& line)>;
 
 // Trains `model` (put in training mode) over every batch of `loader`'s epoch
-// plan.epoch - 1. Throws chase::Error naming the epoch and step when the loss
+// plan.epoch - 1, each uploaded to the model's device by `uploader`. Throws chase::Error naming the epoch and step when the loss
 // is not finite, before that step's update touches the weights.
 EpochResult train_epoch(Module& model, Sgd& optimizer, const LrSchedule& schedule,
-                        const data::DataLoader& loader, const EpochPlan& plan,
-                        const ProgressSink& progress_sink);
+                        const data::DataLoader& loader, BatchUploader& uploader,
+                        const EpochPlan& plan, const ProgressSink& progress_sink);
 
 }  // namespace chase::train

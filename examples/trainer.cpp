@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "examples/device.h"
 #include "examples/evaluate.h"
 #include "examples/models.h"
 #include "examples/run_checkpoint.h"
@@ -34,24 +35,23 @@ std::string describe(const TrainConfig& config, const DatasetRecipe& data, const
   return fmt::format(
       "{} ({} parameters) on {}: {} training and {} test images of {}x{}x{}, {} epochs of {} "
       "steps (batch {}), lr {} (warmup {} epochs, cosine), momentum {}{}, weight decay {}, "
-      "seed {}, {} threads ({} kernels), {} loader workers",
+      "seed {}, device {}, {} threads ({} CPU kernels), {} loader workers",
       config.model, model.parameter_count(), data.train->name(), data.train->size(),
       data.test->size(), shape.channels, shape.height, shape.width, config.epochs, steps_per_epoch,
       config.batch_size, config.lr, config.warmup_epochs, config.momentum,
-      config.nesterov ? " (nesterov)" : "", config.weight_decay, config.seed, omp_get_max_threads(),
+      config.nesterov ? " (nesterov)" : "", config.weight_decay, config.seed, config.device,
+      omp_get_max_threads(),
       config.cpu_kernels == CpuBackend::dnnl ? "oneDNN" : "reference", config.workers);
 }
 
-// What can be refused before any data is loaded.
-void check_runnable(const TrainConfig& config) {
+// What can be refused before any data is loaded; returns the device to train on.
+Device check_runnable(const TrainConfig& config) {
   validate(config);
-  CHASE_CHECK(config.device == "cpu",
-              "--device {}: the trainer runs on the CPU only so far (moving the model, optimizer "
-              "state and batches to the GPU is not written yet); use --device cpu",
-              config.device);
+  const Device device = training_device(config.device);
   CHASE_CHECK(config.resume || !has_run_checkpoint(config.out_dir),
               "{} already holds a run; pass --resume to continue it, or choose another --out",
               config.out_dir.string());
+  return device;
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ std::vector<EpochMetrics> run_training(const TrainConfig& config, const MessageS
 
 std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetRecipe& data,
                                        const MessageSink& print) {
-  check_runnable(config);
+  const Device device = check_runnable(config);
   const ScopedCpuBackend cpu_kernels(config.cpu_kernels);
   if (config.threads > 0) omp_set_num_threads(config.threads);
 
@@ -87,6 +87,9 @@ std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetR
   auto dropout_rng = std::make_shared<Generator>(purpose_seed(config.seed, 2));
   auto model = make_model(config.model, data.train->image_shape(), data.train->num_classes(), init,
                           dropout_rng);
+  // Built over the moved parameters, the optimizer keeps its momentum buffers
+  // beside them; a resumed checkpoint loads onto them too (nn/checkpoint.h).
+  model->to(device);
   Sgd optimizer(model->named_parameters(), {.lr = config.lr,
                                             .momentum = config.momentum,
                                             .weight_decay = config.weight_decay,
@@ -111,6 +114,7 @@ std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetR
     *dropout_rng = state.rng.at(kDropoutStream);
   }
 
+  BatchUploader uploader(device);
   RunLog log(config.out_dir, history);
   auto say = [&](const std::string& line) {
     print(line);
@@ -120,13 +124,13 @@ std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetR
   if (config.resume) say(fmt::format("resumed after epoch {} (step {})", state.epoch, state.step));
 
   for (auto epoch = state.epoch + 1; epoch <= config.epochs; ++epoch) {
-    auto trained = train_epoch(*model, optimizer, schedule, train_loader,
+    auto trained = train_epoch(*model, optimizer, schedule, train_loader, uploader,
                                {.epoch = epoch,
                                 .epochs = config.epochs,
                                 .first_step = state.step,
                                 .log_every = config.log_every},
                                say);
-    auto tested = evaluate(*model, test_loader);
+    auto tested = evaluate(*model, test_loader, uploader);
     EpochMetrics metrics{.epoch = epoch,
                          .train_loss = trained.loss,
                          .train_acc = trained.accuracy,

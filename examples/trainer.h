@@ -4,6 +4,9 @@
 // each epoch in OUT/metrics.jsonl and OUT/train.log (metrics_log.h) and
 // checkpointing it (run_checkpoint.h). With config.resume it first restores
 // the latest checkpoint and continues exactly where the run stopped.
+// With --device cuda the model (and so the optimizer's state) lives on the GPU
+// and each batch is uploaded before its step (device.h); the metrics are the
+// same numbers either way.
 #pragma once
 
 #include <functional>

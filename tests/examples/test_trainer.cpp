@@ -15,6 +15,10 @@
 #include "nn/safetensors.h"
 #include "tests/test_util.h"
 
+#ifdef CHASE_WITH_CUDA
+#include "tensor/cuda/cuda_backend.h"
+#endif
+
 using namespace chase;
 using namespace chase::train;
 
@@ -78,6 +82,12 @@ TrainConfig small_config(const std::string& name) {
 }
 
 void ignore(const std::string&) {}
+
+#ifdef CHASE_WITH_CUDA
+bool gpu_usable() { return cuda::device_count() > 0; }
+#else
+bool gpu_usable() { return false; }
+#endif
 
 }  // namespace
 
@@ -158,12 +168,46 @@ TEST_CASE("trainer: refusals name the problem") {
                        doctest::Contains("the loss is nan at epoch 1 step 1/2"), Error);
   fs::remove_all(nan_config.out_dir);
 
-  auto cuda = small_config("cuda");
-  cuda.device = "cuda";
-  CHECK_THROWS_WITH_AS(run_training(cuda, data, ignore),
-                       doctest::Contains("--device cuda: the trainer runs on the CPU only so far"), Error);
   auto bad = small_config("bad");
   bad.warmup_epochs = 3;
   CHECK_THROWS_WITH_AS(run_training(bad, data, ignore),
                        "--warmup-epochs must lie in [0, --epochs = 2], got 3", Error);
+}
+
+TEST_CASE("trainer: --device cuda is refused with the reason where no GPU is usable" *
+          doctest::skip(gpu_usable())) {
+  auto config = small_config("cuda_refused");
+  config.device = "cuda";
+#ifdef CHASE_WITH_CUDA
+  const std::string expected = "--device cuda: cuda:0 is not usable: no usable CUDA device (" +
+                               cuda::unavailable_reason() + ")";
+#else
+  const std::string expected =
+      "--device cuda: device cuda:0: this build of chase has no CUDA backend";
+#endif
+  CHECK_THROWS_WITH_AS(run_training(config, small_recipe(100, 50), ignore),
+                       doctest::Contains(expected.c_str()), Error);
+}
+
+// f32 on two backends: cuDNN and cuBLAS round differently from the CPU
+// kernels, so the curves agree closely but not bit for bit; the random streams
+// (dropout, shuffling) are the same on both devices.
+TEST_CASE("trainer: --device cuda follows the CPU run's loss curve" *
+          doctest::skip(!gpu_usable())) {
+  auto data = small_recipe(100, 50);
+  auto on_cpu = small_config("curve_cpu");
+  auto on_gpu = small_config("curve_gpu");
+  on_gpu.device = "cuda";
+  const auto cpu_history = run_training(on_cpu, data, ignore);
+  const auto gpu_history = run_training(on_gpu, data, ignore);
+  REQUIRE(gpu_history.size() == cpu_history.size());
+  for (std::size_t e = 0; e < cpu_history.size(); ++e) {
+    INFO("epoch " << e + 1);
+    CHECK(gpu_history[e].train_loss == doctest::Approx(cpu_history[e].train_loss).epsilon(1e-3));
+    CHECK(gpu_history[e].test_loss == doctest::Approx(cpu_history[e].test_loss).epsilon(1e-3));
+    // At most one of the 50 test images may change its predicted class.
+    CHECK(std::abs(gpu_history[e].test_accuracy - cpu_history[e].test_accuracy) <= 0.02 + 1e-12);
+  }
+  fs::remove_all(on_cpu.out_dir);
+  fs::remove_all(on_gpu.out_dir);
 }
