@@ -35,8 +35,9 @@ struct EpochResult {
 using ProgressSink = std::function<void(const std::string& line)>;
 
 // Trains `model` (put in training mode) over every batch of `loader`'s epoch
-// plan.epoch - 1, each uploaded to the model's device by `uploader`. Throws chase::Error naming the epoch and step when the loss
-// is not finite, before that step's update touches the weights.
+// plan.epoch - 1, each uploaded to the model's device by `uploader`. Throws
+// chase::Error naming the epoch and step when the loss is not finite, before
+// that step's update touches the weights.
 EpochResult train_epoch(Module& model, Sgd& optimizer, const LrSchedule& schedule,
                         const data::DataLoader& loader, BatchUploader& uploader,
                         const EpochPlan& plan, const ProgressSink& progress_sink);

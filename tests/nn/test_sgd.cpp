@@ -150,9 +150,9 @@ TEST_CASE("SGD moves its momentum buffers with the model") {
   const auto storage = sgd.momentum_buffers().at("weight").storage();
   sgd.to(Device::cpu());
   CHECK(sgd.momentum_buffers().at("weight").storage() == storage);
-  CHECK_THROWS_WITH_AS(sgd.to(Device::cuda()),
-                       doctest::Contains("Sgd::to: parameter \"weight\" is on cpu, expected cuda:0"),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      sgd.to(Device::cuda()),
+      doctest::Contains("Sgd::to: parameter \"weight\" is on cpu, expected cuda:0"), Error);
 
   layer.to(DType::f64);
   CHECK_THROWS_WITH_AS(sgd.to(DType::f32),
