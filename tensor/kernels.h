@@ -191,6 +191,14 @@ class Kernels {
   // out.select(dim, index[j]) += src.select(dim, j) (index_select's adjoint)
   virtual void index_add(const Tensor& out, std::int64_t dim, const Tensor& index,
                          const Tensor& src) = 0;
+
+  // ---- optimizer (contiguous, one shape and dtype) -----------------------------------------
+  // One SGD update in a single pass (tensor/sgd_rule.h). momentum_out is
+  // undefined when options.momentum is 0; momentum is undefined then and on a
+  // buffer's first step.
+  virtual void sgd_step(const Tensor& param_out, const Tensor& momentum_out, const Tensor& param,
+                        const Tensor& grad, const Tensor& momentum,
+                        const SgdStepOptions& options) = 0;
 };
 
 // The reference CPU kernels: plain loops + OpenMP, every dtype. The oracle.

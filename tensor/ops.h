@@ -158,6 +158,19 @@ Tensor scatter_add(const Tensor& base, std::int64_t dim, const Tensor& index, co
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& base, std::int64_t dim, const Tensor& index, const Tensor& src);
 
+// ===== optimizer ==========================================================================
+// One SGD step of a parameter in a single fused pass (tensor/sgd_rule.h has
+// the rule): the parameter's next value and its momentum buffer's. Pass an
+// undefined `momentum_buffer` on the buffer's first step; with
+// options.momentum 0 there is no buffer and the result's is undefined.
+// Inputs are not modified.
+struct SgdStepResult {
+  Tensor param;
+  Tensor momentum_buffer;
+};
+SgdStepResult sgd_step(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
+                       const SgdStepOptions& options);
+
 // ===== comparisons for tests ==============================================================
 // max |a - b| over all elements (shapes must match).
 double max_abs_diff(const Tensor& a, const Tensor& b);

@@ -22,4 +22,13 @@ struct Pool2dOptions {
   bool count_include_pad = true;  // avg pooling: divide by the full window, as PyTorch's default
 };
 
+// One SGD update (tensor/sgd_rule.h has the rule).
+struct SgdStepOptions {
+  double lr = 0.0;
+  double momentum = 0.0;  // 0: plain SGD, no buffer
+  double dampening = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+};
+
 }  // namespace chase

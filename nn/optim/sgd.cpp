@@ -50,19 +50,12 @@ void Sgd::step() {
   const auto& o = options_;
   for (auto& slot : slots_) {
     if (!slot.parameter.has_grad()) continue;
-    const Tensor& p = slot.parameter.value();
-    Tensor d = slot.parameter.grad();
-    if (slot.decays && o.weight_decay != 0.0) d = add(d, mul(p, o.weight_decay));
-    if (o.momentum != 0.0) {
-      if (!slot.momentum_buffer.defined()) {
-        slot.momentum_buffer = d.clone();
-      } else {
-        slot.momentum_buffer =
-            add(mul(slot.momentum_buffer, o.momentum), mul(d, 1.0 - o.dampening));
-      }
-      d = o.nesterov ? add(d, mul(slot.momentum_buffer, o.momentum)) : slot.momentum_buffer;
-    }
-    slot.parameter.set_value(sub(p, mul(d, o.lr)));
+    const SgdStepOptions step_options{o.lr, o.momentum, o.dampening,
+                                      slot.decays ? o.weight_decay : 0.0, o.nesterov};
+    auto next = sgd_step(slot.parameter.value(), slot.parameter.grad(), slot.momentum_buffer,
+                         step_options);
+    slot.momentum_buffer = std::move(next.momentum_buffer);
+    slot.parameter.set_value(std::move(next.param));
   }
 }
 

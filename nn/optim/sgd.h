@@ -1,16 +1,12 @@
-// Stochastic gradient descent with momentum, as torch.optim.SGD (1.13). For
-// each parameter p with gradient g, at learning rate lr:
-//   d = g + weight_decay * p                  (coupled L2, only where decay applies)
-//   b = d                                     (first step)
-//   b = momentum * b + (1 - dampening) * d    (later steps)
-//   d = d + momentum * b  (nesterov)   or   d = b  (classical momentum)
-//   p = p - lr * d
+// Stochastic gradient descent with momentum, as torch.optim.SGD (1.13): the
+// rule is tensor/sgd_rule.h's, with weight decay only where the filter says.
 // Parameters without a gradient are skipped (their buffer is not touched).
 //
-// The step computes with tensor ops (tensor/ops.h), which never record a graph,
-// and rebinds each parameter to its new value with Variable::set_value: the
-// Module and anyone else holding the handle see the update, and a graph that
-// still holds the old value (retain_graph) keeps it unchanged.
+// Each parameter's update is tensor/ops.h's fused sgd_step, one pass that
+// records no graph, and the parameter is rebound to its new value with
+// Variable::set_value: the Module and anyone else holding the handle see the
+// update, and a graph that still holds the old value (retain_graph) keeps it
+// unchanged.
 #pragma once
 
 #include <functional>

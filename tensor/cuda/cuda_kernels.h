@@ -69,6 +69,9 @@ class CudaKernels final : public Kernels {
                     const Tensor& index) override;
   void index_add(const Tensor& out, std::int64_t dim, const Tensor& index,
                  const Tensor& src) override;
+
+  void sgd_step(const Tensor& param_out, const Tensor& momentum_out, const Tensor& param,
+                const Tensor& grad, const Tensor& momentum, const SgdStepOptions& options) override;
 };
 
 }  // namespace chase::cuda
