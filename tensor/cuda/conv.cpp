@@ -3,10 +3,10 @@
 // once per problem (dtype, shapes, options) and cached: the same layer sees
 // the same shapes every step. Algorithms come from cuDNN's heuristics, not a
 // timed search, so the choice is immediate and the same on every run; among
-// the candidates the first that runs in plain FMA arithmetic wins
-// (CUDNN_FMA_MATH: no TF32 tensor-core rounding of f32, which would differ
-// from the reference by ~1e-3), with at most kWorkspaceLimit of scratch
-// memory, taken from the caching allocator.
+// the candidates the first deterministic one that runs in plain FMA
+// arithmetic wins (CUDNN_FMA_MATH: no TF32 tensor-core rounding of f32, which
+// would differ from the reference by ~1e-3), with at most kWorkspaceLimit of
+// scratch memory, taken from the caching allocator.
 //
 // The legacy convolution API used here is deprecated in cuDNN 9 but complete;
 // cuDNN warns about it only when CUDNN_WARN_DEPRECATED is defined.
@@ -139,16 +139,23 @@ ConvPlan& plan_for(Dnn& library, DType dtype, const Shape& x, const Shape& w, co
 }
 
 // The first heuristic candidate that runs, in FMA arithmetic, within the
-// workspace limit.
+// workspace limit, preferring deterministic ones: the backward algorithms
+// that accumulate with atomics (CUDNN_NON_DETERMINISTIC) give f32 sums whose
+// rounding changes from run to run, which would break bit-identical resumed
+// training. Every forward algorithm and the backward ALGO_1s are
+// deterministic, so the fallback to any usable candidate is a safety net.
 template <class Perf, std::size_t kCount>
 auto first_usable(const std::array<Perf, kCount>& candidates, int returned, const char* op) {
-  for (int i = 0; i < returned; ++i) {
-    const Perf& p = candidates[i];
+  auto usable = [](const Perf& p) {
     const bool tensor_cores =
         p.mathType == CUDNN_TENSOR_OP_MATH || p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    if (p.status == CUDNN_STATUS_SUCCESS && !tensor_cores && p.memory <= kWorkspaceLimit)
-      return p.algo;
-  }
+    return p.status == CUDNN_STATUS_SUCCESS && !tensor_cores && p.memory <= kWorkspaceLimit;
+  };
+  for (int i = 0; i < returned; ++i)
+    if (usable(candidates[i]) && candidates[i].determinism == CUDNN_DETERMINISTIC)
+      return candidates[i].algo;
+  for (int i = 0; i < returned; ++i)
+    if (usable(candidates[i])) return candidates[i].algo;
   throw Error(
       fmt::format("{}: cuDNN offers no algorithm for this problem in FMA arithmetic "
                   "within {} bytes of workspace ({} candidates)",
@@ -180,6 +187,12 @@ void CudaKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, co
   constexpr const char* op = "conv2d";
   check_served(op, out, x, w, bias);
   if (out.numel() == 0) return;
+  // No input channels, or an input of padding only: nothing to convolve, and
+  // cuDNN refuses zero-sized dims. Every output is its bias.
+  if (x.numel() == 0) {
+    if (!bias.defined()) return fill(out, 0.0);
+    return copy(out, bias.view({1, bias.size(0), 1, 1}).expand(out.shape()));
+  }
   Dnn& library = dnn();
   std::lock_guard lock(library.mutex);
   ConvPlan& plan = plan_for(library, x.dtype(), x.shape(), w.shape(), out.shape(), options, op);

@@ -14,6 +14,7 @@
 // TF32 tensor-core rounding), matching the reference within f32 rounding.
 #include <cublas_v2.h>
 
+#include <algorithm>
 #include <climits>
 #include <mutex>
 

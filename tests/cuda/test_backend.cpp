@@ -44,11 +44,8 @@ TEST_CASE("allocator buckets: at least the request, at most 25% more, four per p
   }
 }
 
-TEST_CASE("without a usable GPU, CUDA tensors fail with an error naming the CUDA error") {
-  if (cuda::device_count() > 0) {
-    MESSAGE("skipped: a CUDA device is present");
-    return;
-  }
+TEST_CASE("without a usable GPU, CUDA tensors fail with an error naming the CUDA error" *
+          doctest::skip(!chase::test::no_usable_gpu())) {
   try {
     Tensor::empty({4}, DType::f32, Device::cuda());
     FAIL("allocating on cuda:0 without a usable device succeeded");
@@ -68,6 +65,32 @@ TEST_CASE("the CUDA kernels refuse tensors not on cuda:0 before any CUDA call") 
       doctest::Contains("fill: tensor on cpu; the CUDA backend serves cuda:0 only"), Error);
   CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).unary(UnaryOp::exp, host, host),
                        doctest::Contains("exp: tensor on cpu"), Error);
-  CHECK_THROWS_WITH_AS(kernels_for(Device::cuda()).copy(host, host),
-                       doctest::Contains("copy: the CUDA kernels copy to, from or on a GPU"), Error);
+  CHECK_THROWS_WITH_AS(
+      kernels_for(Device::cuda()).copy(host, host),
+      doctest::Contains("copy: the CUDA kernels copy to, from or on a GPU"), Error);
+}
+
+TEST_CASE("the caching allocator counts requests, keeps freed blocks by bucket and reuses them" *
+          doctest::skip(chase::test::no_usable_gpu())) {
+  Allocator& allocator = allocator_for(Device::cuda());
+  allocator.empty_cache();
+  const std::int64_t live = allocator.stats().live_bytes;
+  const std::int64_t reserved = cuda::device_memory_stats().reserved_bytes;
+  {
+    const Tensor t = Tensor::empty({1000}, DType::f32, Device::cuda());  // 4000 bytes: bucket 4096
+    CHECK(allocator.stats().live_bytes == live + 4000);
+    CHECK(allocator.stats().peak_bytes >= live + 4000);
+    CHECK(cuda::device_memory_stats().reserved_bytes == reserved + 4096);
+  }
+  CHECK(allocator.stats().live_bytes == live);
+  CHECK(allocator.stats().cached_bytes == 4096);
+  const std::int64_t device_allocations = cuda::device_memory_stats().device_allocations;
+  {
+    const Tensor t = Tensor::empty({1010}, DType::f32, Device::cuda());  // the same bucket
+    CHECK(cuda::device_memory_stats().device_allocations == device_allocations);
+    CHECK(allocator.stats().cached_bytes == 0);
+  }
+  allocator.empty_cache();
+  CHECK(allocator.stats().cached_bytes == 0);
+  CHECK(cuda::device_memory_stats().reserved_bytes == reserved);
 }

@@ -53,7 +53,8 @@ Variable input(const Shape& shape, std::uint64_t seed, bool requires_grad = true
 
 }  // namespace
 
-TEST_CASE("every registered op passes gradcheck in f64 on the GPU" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("every registered op passes gradcheck in f64 on the GPU" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1000;
   int checked = 0;
   for (const auto& op_case : differentiable_op_cases()) {
@@ -67,7 +68,8 @@ TEST_CASE("every registered op passes gradcheck in f64 on the GPU" * doctest::sk
   MESSAGE(checked << " registry cases checked on the GPU");
 }
 
-TEST_CASE("ops whose registry cases build CPU constants pass gradcheck with GPU constants" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("ops whose registry cases build CPU constants pass gradcheck with GPU constants" *
+          doctest::skip(no_usable_gpu())) {
   const Device gpu = Device::cuda();
   check_gradients("where",
                   [gpu](const std::vector<Variable>& x) {

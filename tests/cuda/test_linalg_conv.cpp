@@ -11,6 +11,7 @@
 
 using namespace chase;
 using chase::test::check_parity;
+using chase::test::exact;
 using chase::test::conv_parity_cases;
 using chase::test::random_tensor;
 using chase::test::no_usable_gpu;
@@ -24,7 +25,8 @@ Tolerance product_tolerance(DType dtype) {
 
 }  // namespace
 
-TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand layout" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand layout" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1;
   for (DType dtype : {DType::f32, DType::f64}) {
     const Tolerance tol = product_tolerance(dtype);
@@ -76,7 +78,8 @@ TEST_CASE("matmul: plain, batched, broadcast batches, vectors, and every operand
   }
 }
 
-TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, strides, batch 1" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, strides, batch 1" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 100;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const auto& c : conv_parity_cases()) {
@@ -99,7 +102,8 @@ TEST_CASE("conv2d forward, input and weight gradients: groups, depthwise, stride
   }
 }
 
-TEST_CASE("conv2d reads strided inputs (made contiguous by the op)" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("conv2d reads strided inputs (made contiguous by the op)" *
+          doctest::skip(no_usable_gpu())) {
   const Tensor x = random_tensor({2, 5, 9, 3}, 7);
   const Tensor w = random_tensor({4, 3, 3, 3}, 8);
   check_parity(
@@ -109,4 +113,35 @@ TEST_CASE("conv2d reads strided inputs (made contiguous by the op)" * doctest::s
             conv2d(in[0].permute({0, 3, 1, 2}), in[1], {}, {.padding = {1, 1}})};
       },
       product_tolerance(DType::f32), "NHWC input viewed as NCHW");
+}
+
+TEST_CASE("conv2d on empty batches, no input channels and inputs of padding only" *
+          doctest::skip(no_usable_gpu())) {
+  struct EmptyCase {
+    const char* name;
+    Shape x, w;
+    Conv2dOptions options;
+  };
+  const EmptyCase cases[] = {
+      {"batch 0", {0, 3, 5, 5}, {4, 3, 3, 3}, {.padding = {1, 1}}},
+      {"no input channels: the output is the bias", {2, 0, 5, 5}, {4, 0, 3, 3}, {}},
+      {"zero rows: padding only", {2, 3, 0, 4}, {4, 3, 1, 3}, {.padding = {1, 1}}},
+  };
+  std::uint64_t seed = 900;
+  for (const auto& c : cases) {
+    const Tensor x = random_tensor(c.x, ++seed);
+    const Tensor w = random_tensor(c.w, ++seed);
+    const Tensor bias = random_tensor({c.w[0]}, ++seed);
+    const Tensor grad_out = random_tensor(conv2d_output_shape(c.x, c.w, c.options), ++seed);
+    const auto options = c.options;
+    check_parity(
+        {x, w, bias, grad_out},
+        [options](const auto& in) {
+          return std::vector<Tensor>{conv2d(in[0], in[1], in[2], options),
+                                     conv2d(in[0], in[1], {}, options),
+                                     conv2d_backward_input(in[3], in[1], in[0].shape(), options),
+                                     conv2d_backward_weight(in[3], in[0], in[1].shape(), options)};
+        },
+        exact(), c.name);
+  }
 }

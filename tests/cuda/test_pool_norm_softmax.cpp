@@ -33,7 +33,8 @@ std::vector<Pool2dOptions> pool_cases() {
 
 }  // namespace
 
-TEST_CASE("max and average pooling, forward and backward, on odd shapes and batch 1" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("max and average pooling, forward and backward, on odd shapes and batch 1" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 1;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : {Shape{2, 3, 9, 7}, Shape{1, 1, 5, 5}, Shape{3, 4, 12, 13}}) {
@@ -83,7 +84,8 @@ TEST_CASE("max and average pooling, forward and backward, on odd shapes and batc
   }
 }
 
-TEST_CASE("max pooling lets NaN win, and its backward refuses out-of-plane indices" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("max pooling lets NaN win, and its backward refuses out-of-plane indices" *
+          doctest::skip(no_usable_gpu())) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor x = Tensor::from_vector({1, nan, 3, 4, 5, 6, 7, nan, 9}, {1, 1, 3, 3});
   check_parity(
@@ -99,7 +101,8 @@ TEST_CASE("max pooling lets NaN win, and its backward refuses out-of-plane indic
       doctest::Contains("index 9 at position 2 is outside a 3x3 input plane"), Error);
 }
 
-TEST_CASE("batch norm: training forward and backward, inference, with and without affine" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("batch norm: training forward and backward, inference, with and without affine" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 300;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape :
@@ -140,7 +143,8 @@ TEST_CASE("batch norm: training forward and backward, inference, with and withou
   }
 }
 
-TEST_CASE("layer norm over the last one or two dims, forward and backward" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("layer norm over the last one or two dims, forward and backward" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 400;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : {Shape{7, 33}, Shape{1, 5}, Shape{3, 4, 1000}, Shape{130, 9}}) {
@@ -175,7 +179,8 @@ TEST_CASE("layer norm over the last one or two dims, forward and backward" * doc
   }
 }
 
-TEST_CASE("softmax and log-softmax over every dim, forward and backward" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("softmax and log-softmax over every dim, forward and backward" *
+          doctest::skip(no_usable_gpu())) {
   std::uint64_t seed = 500;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : {Shape{5, 1001}, Shape{4, 7, 3}, Shape{1, 1}, Shape{3000, 10}}) {
@@ -195,4 +200,45 @@ TEST_CASE("softmax and log-softmax over every dim, forward and backward" * docte
       }
     }
   }
+}
+
+// Launch configurations are built from the sizes: a size of 0 must launch
+// nothing (or an idle grid) and still give the reference's results, the
+// parameter gradients of layer norm over no rows (zeros) included.
+TEST_CASE("pooling, normalisation and softmax of empty tensors" * doctest::skip(no_usable_gpu())) {
+  const Tensor batch0 = random_tensor({0, 3, 6, 6}, 1);
+  check_parity(
+      {batch0},
+      [](const auto& in) {
+        const Pool2dOptions options{{3, 3}, {2, 2}, {1, 1}, true};
+        const auto pooled = max_pool2d(in[0], options);
+        const Tensor averaged = avg_pool2d(in[0], options);
+        const Tensor adaptive = adaptive_avg_pool2d(in[0], {2, 2});
+        return std::vector<Tensor>{
+            pooled.out,
+            pooled.indices,
+            max_pool2d_backward(pooled.out, pooled.indices, in[0].shape()),
+            averaged,
+            avg_pool2d_backward(averaged, in[0].shape(), options),
+            adaptive,
+            adaptive_avg_pool2d_backward(adaptive, in[0].shape())};
+      },
+      exact(), "batch 0");
+  const Tensor rows0 = random_tensor({0, 5}, 2);
+  const Tensor weight = random_tensor({5}, 3);
+  check_parity(
+      {rows0, weight},
+      [](const auto& in) {
+        const auto normed = layer_norm(in[0], 1, in[1], in[1], 1e-5);
+        const auto grads = layer_norm_backward(in[0], in[0], 1, in[1], normed.mean, normed.invstd);
+        return std::vector<Tensor>{normed.out, grads.x, grads.weight, grads.bias,
+                                   softmax(in[0], 1), log_softmax(in[0], 0)};
+      },
+      exact(), "no rows");
+  check_parity(
+      {random_tensor({3, 0}, 4)},
+      [](const auto& in) {
+        return std::vector<Tensor>{softmax(in[0], 1), log_softmax(in[0], 0)};
+      },
+      exact(), "rows of length 0");
 }
