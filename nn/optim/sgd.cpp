@@ -21,6 +21,13 @@ std::string describe(const Tensor& t) {
   return fmt::format("{} {}", name(t.dtype()), to_string(t.shape()));
 }
 
+// The buffer on its parameter's device and in its dtype: where the model was
+// moved or converted since the buffer was made, a copy; otherwise the buffer.
+Tensor following(const Tensor& buffer, const Tensor& parameter) {
+  if (!buffer.defined()) return buffer;
+  return buffer.to(parameter.device()).to(parameter.dtype());
+}
+
 }  // namespace
 
 bool decay_only_weights(const std::string&, const Variable& parameter) {
@@ -52,7 +59,8 @@ void Sgd::step() {
     if (!slot.parameter.has_grad()) continue;
     const SgdStepOptions step_options{o.lr, o.momentum, o.dampening,
                                       slot.decays ? o.weight_decay : 0.0, o.nesterov};
-    auto next = sgd_step(slot.parameter.value(), slot.parameter.grad(), slot.momentum_buffer,
+    const Tensor& p = slot.parameter.value();
+    auto next = sgd_step(p, slot.parameter.grad(), following(slot.momentum_buffer, p),
                          step_options);
     slot.momentum_buffer = std::move(next.momentum_buffer);
     slot.parameter.set_value(std::move(next.param));
@@ -66,32 +74,10 @@ void Sgd::zero_grad() {
 TensorMap Sgd::momentum_buffers() const {
   TensorMap buffers;
   for (const auto& slot : slots_) {
-    if (slot.momentum_buffer.defined()) buffers.emplace(slot.name, slot.momentum_buffer);
+    if (slot.momentum_buffer.defined())
+      buffers.emplace(slot.name, following(slot.momentum_buffer, slot.parameter.value()));
   }
   return buffers;
-}
-
-void Sgd::to(Device device) {
-  for (const auto& slot : slots_) {
-    CHASE_CHECK(slot.parameter.device() == device,
-                "Sgd::to: parameter \"{}\" is on {}, expected {} (move the model first)",
-                slot.name, slot.parameter.device().str(), device.str());
-  }
-  for (auto& slot : slots_) {
-    if (slot.momentum_buffer.defined()) slot.momentum_buffer = slot.momentum_buffer.to(device);
-  }
-}
-
-void Sgd::to(DType dtype) {
-  CHASE_CHECK(is_floating(dtype), "Sgd::to: expected a floating dtype, got {}", name(dtype));
-  for (const auto& slot : slots_) {
-    CHASE_CHECK(slot.parameter.dtype() == dtype,
-                "Sgd::to: parameter \"{}\" is {}, expected {} (convert the model first)",
-                slot.name, name(slot.parameter.dtype()), name(dtype));
-  }
-  for (auto& slot : slots_) {
-    if (slot.momentum_buffer.defined()) slot.momentum_buffer = slot.momentum_buffer.to(dtype);
-  }
 }
 
 void Sgd::load_momentum_buffers(const TensorMap& buffers) {

@@ -2,6 +2,13 @@
 // rule is tensor/sgd_rule.h's, with weight decay only where the filter says.
 // Parameters without a gradient are skipped (their buffer is not touched).
 //
+// Optimizer state follows the model: after model.to(device) or
+// model.to(dtype) the optimizer's handles see the moved parameters (Module::to
+// rebinds their shared VariableImpl), and each momentum buffer, which the
+// module does not know, is moved to its parameter's device and dtype by the
+// next step (and by momentum_buffers(), so that a checkpoint taken in between
+// matches the model).
+//
 // Each parameter's update is tensor/ops.h's fused sgd_step, one pass that
 // records no graph, and the parameter is rebound to its new value with
 // Variable::set_value: the Module and anyone else holding the handle see the
@@ -49,22 +56,14 @@ class Sgd {
 
   // Momentum buffers by parameter name, for checkpoints: a parameter has one
   // after its first step with a gradient (and momentum > 0). The tensors alias
-  // the optimizer's state.
+  // the optimizer's state, except where the model moved since the last step:
+  // there they are copies on the parameter's device and in its dtype.
   TensorMap momentum_buffers() const;
   // Replaces the buffers with copies of `buffers`. Each name must be a parameter
   // of this optimizer and each tensor match that parameter's shape and dtype; a
   // parameter absent from `buffers` starts without one (as before its first
   // step). Throws one error listing every problem, and then changes nothing.
   void load_momentum_buffers(const TensorMap& buffers);
-
-  // Move the momentum buffers with the model: call after model.to(device) or
-  // model.to(dtype). Module::to rebinds each parameter's shared VariableImpl,
-  // so this optimizer's handles already see the moved parameters; only the
-  // buffers, which the module does not know, are left behind. Both throw when
-  // a parameter is not on `device` (or, for floating parameters, of `dtype`):
-  // a step mixing the two would fail later with a less helpful error.
-  void to(Device device);
-  void to(DType dtype);
 
  private:
   struct Slot {

@@ -138,7 +138,7 @@ TEST_CASE("momentum buffers load back and bad ones are named") {
   CHECK(fresh.momentum_buffers().at("weight").to_vector() == saved.at("weight").to_vector());
 }
 
-TEST_CASE("SGD moves its momentum buffers with the model") {
+TEST_CASE("SGD momentum buffers follow the model to another dtype") {
   Generator gen(4);
   Linear layer(3, 2, gen);
   const double lr = 0.1, momentum = 0.9;
@@ -146,22 +146,14 @@ TEST_CASE("SGD moves its momentum buffers with the model") {
   sum(layer.forward(Variable(ones({2, 3})))).backward();
   sgd.step();
 
-  // Already there: the buffers keep their storage.
+  // Where the model stays, the buffers are the optimizer's own.
   const auto storage = sgd.momentum_buffers().at("weight").storage();
-  sgd.to(Device::cpu());
   CHECK(sgd.momentum_buffers().at("weight").storage() == storage);
-  CHECK_THROWS_WITH_AS(
-      sgd.to(Device::cuda()),
-      doctest::Contains("Sgd::to: parameter \"weight\" is on cpu, expected cuda:0"), Error);
 
-  layer.to(DType::f64);
-  CHECK_THROWS_WITH_AS(sgd.to(DType::f32),
-                       doctest::Contains("Sgd::to: parameter \"weight\" is f64, expected f32"),
-                       Error);
-  CHECK_THROWS_WITH_AS(sgd.to(DType::i64), doctest::Contains("expected a floating dtype, got i64"),
-                       Error);
+  // Converted, the model has f64 parameters; the buffers follow without a
+  // step (a checkpoint taken now matches the model) and keep their values.
   const auto buffer_before = sgd.momentum_buffers().at("weight").to_vector();
-  sgd.to(DType::f64);
+  layer.to(DType::f64);
   CHECK(sgd.momentum_buffers().at("weight").dtype() == DType::f64);
   CHECK(sgd.momentum_buffers().at("weight").to_vector() == buffer_before);
 
@@ -174,7 +166,9 @@ TEST_CASE("SGD moves its momentum buffers with the model") {
       sub(weight, mul(add(mul(sgd.momentum_buffers().at("weight"), momentum), grad), lr));
   sgd.step();
   CHECK(layer.weight().dtype() == DType::f64);
-  CHECK(layer.weight().value().to_vector() == expected.to_vector());
+  CHECK(sgd.momentum_buffers().at("weight").dtype() == DType::f64);
+  // The fused step rounds each multiply-add once: equal to a rounding or two.
+  CHECK(max_abs_diff(layer.weight().value(), expected) <= 1e-15);
 }
 
 TEST_CASE("clip_grad_norm returns the total norm and scales only above max_norm") {
