@@ -44,9 +44,13 @@ json timing_json(const Timing& timing) {
 Options parse_options(int argc, char** argv, Options defaults) {
   Options options = std::move(defaults);
   auto usage = [&] {
+    std::string settings;
+    for (const auto& [name, setting] : options.settings)
+      settings += fmt::format(" [--{} {}]", name, setting.accepted);
     return fmt::format(
-        "usage: {0} [--json PATH] [--no-peer] [--python {1}] [--peer SCRIPT] [--min-seconds S]",
-        options.program, options.python_usage);
+        "usage: {0}{2} [--json PATH] [--no-peer] [--python {1}] [--peer SCRIPT] "
+        "[--min-seconds S]",
+        options.program, options.python_usage, settings);
   };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -64,6 +68,8 @@ Options parse_options(int argc, char** argv, Options defaults) {
       options.with_peer = false;
     } else if (arg == "--min-seconds") {
       options.timing.min_seconds = std::stod(value());
+    } else if (arg.starts_with("--") && options.settings.contains(arg.substr(2))) {
+      options.settings[arg.substr(2)].value = value();
     } else if (arg == "--help" || arg == "-h") {
       fmt::print("{}\n", usage());
       std::exit(0);
@@ -98,6 +104,13 @@ std::optional<json> run_peer(const Options& options, json spec) {
     return std::nullopt;
   }
   return json::parse(output);
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return fmt::format("{} {} {}", one, five, fifteen);
 }
 
 void write_report(const Options& options, const json& report) {

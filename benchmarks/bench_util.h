@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,12 @@ double median_seconds(const std::function<void()>& fn, const Timing& timing);
 // The timing settings as the report states them.
 nlohmann::json timing_json(const Timing& timing);
 
+// A program's own `--NAME VALUE` option.
+struct Setting {
+  std::string value;     // the default, replaced by the command line's value
+  std::string accepted;  // what the usage text says it takes: "cpu|cuda", "N"
+};
+
 struct Options {
   std::string program;             // "bench_ops": prefixes errors, names temporary files
   std::string peer;                // the PyTorch peer script
@@ -30,15 +37,21 @@ struct Options {
   std::string python = "/usr/bin/python3";
   std::string json_path = {};      // --json: where the report goes; empty: no report
   bool with_peer = true;
+  std::map<std::string, Setting> settings = {};  // by NAME, without the dashes
 };
 
-// Reads --json PATH, --no-peer, --python PATH, --peer SCRIPT and --min-seconds S
-// over the defaults; throws with the usage text on anything else.
+// Reads --json PATH, --no-peer, --python PATH, --peer SCRIPT, --min-seconds S
+// and the program's settings over the defaults; throws with the usage text on
+// anything else.
 Options parse_options(int argc, char** argv, Options defaults);
 
 // Runs the peer (`python peer SPEC`) on `spec`, with options.timing added to
 // it, and returns the JSON it prints; nothing (with a message) when it fails.
 std::optional<nlohmann::json> run_peer(const Options& options, nlohmann::json spec);
+
+// /proc/loadavg's 1, 5 and 15 minute averages, "0.25 1.13 1.53": printed
+// before and after a run, since other busy programs spoil every timing.
+std::string load_average();
 
 // Writes the report to options.json_path; nothing without --json.
 void write_report(const Options& options, const nlohmann::json& report);

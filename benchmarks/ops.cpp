@@ -5,7 +5,6 @@
 // writes the figures for scripts. See benchmarks/README.md.
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -156,13 +155,6 @@ std::optional<std::vector<double>> run_peer(const std::vector<Case>& cases,
   return seconds;
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return fmt::format("{} {} {}", one, five, fifteen);
-}
-
 // PyTorch's mm reaches 150+ GFLOP/s on 2048^3 here only with OpenBLAS and two
 // threads; below that the peer is not a fair comparison, and the table says so.
 void warn_if_peer_is_unfair(const json& rows) {
@@ -183,7 +175,7 @@ void warn_if_peer_is_unfair(const json& rows) {
 }
 
 void run(const bench::Options& options) {
-  std::string load_before = load_average();
+  std::string load_before = bench::load_average();
   auto cases = all_cases();
   double peak = sgemm_peak_gflops(options.timing);
   std::vector<double> chase_seconds;
@@ -198,7 +190,7 @@ void run(const bench::Options& options) {
 
   fmt::print("peak: oneDNN sgemm 2048^3 = {:.1f} GFLOP/s (f32)\n", peak);
   fmt::print("peer: {}\nload average before: {}, after: {}\n\n", peer_library, load_before,
-             load_average());
+             bench::load_average());
   fmt::print("{:<23} {:<30} {:>9} {:>6} {:>9} {:>6} {:>7}\n", "op", "shape", "chase", "%peak",
              "torch", "%peak", "c/t");
   json rows = json::array();
