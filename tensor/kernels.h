@@ -115,7 +115,8 @@ class Kernels {
                      const Tensor& b) = 0;
 
   // ---- reductions -------------------------------------------------------------
-  // out (contiguous) [M], x (contiguous) [M, R]: reduce each row of R elements.
+  // out (contiguous) [M, N], x (contiguous) [M, R, N]: reduce over the middle
+  // dim (N == 1: each row of R elements; N > 1: columns, as for a leading dim).
   // argmax/argmin write i64 indices in [0, R); the first extremum wins.
   virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& x) = 0;
 

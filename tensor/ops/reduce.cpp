@@ -1,7 +1,11 @@
-// Reductions over any set of dims. Every one becomes the kernel's row reduction:
-// the kept dims are moved first and the reduced dims last (both in their
-// original order, so an already-trailing reduction needs no copy), the result is
-// made contiguous and viewed as [M, R], and the [M] result is reshaped back.
+// Reductions over any set of dims. Every one becomes the kernel's reduction
+// of the middle dim of a contiguous [M, R, N] view, with no copy when the
+// reduced dims are neighbours (a leading batch dim, the trailing features):
+// size-1 dims are dropped and the rest merged into runs of kept and of
+// reduced dims. Where reduced runs are separated by kept ones (the batch and
+// spatial dims around NCHW's channels), they are reduced one after another,
+// the last first: each step is again a middle-dim reduction, and sum, mean,
+// max and min of the parts give those of the whole.
 //
 // Reducing over zero elements: sum gives 0 and mean NaN (0/0), as in PyTorch;
 // max, min, argmax and argmin have no answer and throw.
@@ -26,36 +30,67 @@ std::vector<bool> reduced_mask(const char* op, std::int64_t ndim,
   return reduced;
 }
 
+// Neighbouring dims that are all kept or all reduced, as one.
+struct Run {
+  std::int64_t size;
+  bool reduced;
+};
+
+std::vector<Run> runs_of(const Shape& shape, const std::vector<bool>& reduced) {
+  std::vector<Run> runs;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (!runs.empty() && runs.back().reduced == reduced[d])
+      runs.back().size *= shape[d];
+    else
+      runs.push_back({shape[d], reduced[d]});
+  }
+  return runs;
+}
+
+// Reduces the last reduced run of the contiguous x (laid out as `runs`) and
+// removes it from `runs`.
+Tensor reduce_last_run(ReduceOp kernel_op, const Tensor& x, std::vector<Run>& runs) {
+  auto last = std::find_if(runs.rbegin(), runs.rend(), [](const Run& r) { return r.reduced; });
+  const auto at = std::prev(last.base());
+  std::int64_t outer = 1, inner = 1;
+  for (auto it = runs.begin(); it != at; ++it) outer *= it->size;
+  for (auto it = std::next(at); it != runs.end(); ++it) inner *= it->size;
+  const bool gives_index = kernel_op == ReduceOp::argmax || kernel_op == ReduceOp::argmin;
+  Tensor out = Tensor::empty({outer, inner}, gives_index ? DType::i64 : x.dtype(), x.device());
+  kernels_for(x.device()).reduce(kernel_op, out, x.view({outer, at->size, inner}));
+  // The kept runs on either side of the removed one become neighbours.
+  const bool merge = at != runs.begin() && std::next(at) != runs.end();
+  if (merge) std::prev(at)->size *= std::next(at)->size;
+  runs.erase(at, merge ? std::next(at, 2) : std::next(at));
+  return out;
+}
+
 Tensor reduce_op(ReduceOp kernel_op, const Tensor& x, const std::vector<std::int64_t>& dims,
                  bool keepdim) {
   const char* op = name(kernel_op);
   CHASE_CHECK(x.defined(), "{}: got an undefined tensor", op);
-  auto reduced = reduced_mask(op, x.dim(), dims);
-  std::vector<std::int64_t> order;
-  Shape out_shape, kept_shape;
-  std::int64_t rows = 1, length = 1;
+  const auto reduced = reduced_mask(op, x.dim(), dims);
+  Shape out_shape;
+  std::int64_t length = 1;
   for (std::int64_t d = 0; d < x.dim(); ++d) {
-    if (reduced[d]) continue;
-    order.push_back(d);
-    kept_shape.push_back(x.size(d));
-    rows *= x.size(d);
+    if (reduced[d]) length *= x.size(d);
+    if (keepdim || !reduced[d]) out_shape.push_back(reduced[d] ? 1 : x.size(d));
   }
-  for (std::int64_t d = 0; d < x.dim(); ++d) {
-    if (reduced[d]) {
-      order.push_back(d);
-      length *= x.size(d);
-    }
-    if (keepdim) out_shape.push_back(reduced[d] ? 1 : x.size(d));
-  }
-  if (!keepdim) out_shape = kept_shape;
-  CHASE_CHECK(length > 0 || rows == 0 || kernel_op == ReduceOp::sum || kernel_op == ReduceOp::mean,
+  CHASE_CHECK(length > 0 || numel(out_shape) == 0 || kernel_op == ReduceOp::sum ||
+                  kernel_op == ReduceOp::mean,
               "{}: cannot reduce over zero elements (shape {}, dims {})", op, to_string(x.shape()),
               to_string(dims));
 
-  const bool gives_index = kernel_op == ReduceOp::argmax || kernel_op == ReduceOp::argmin;
-  Tensor out = Tensor::empty({rows}, gives_index ? DType::i64 : x.dtype(), x.device());
-  Tensor matrix = x.permute(order).contiguous().view({rows, length});
-  kernels_for(x.device()).reduce(kernel_op, out, matrix);
+  auto runs = runs_of(x.shape(), reduced);
+  // Nothing left to reduce (no reduced dims, or only size-1 ones): one
+  // reduction of length 1 still gives argmax its zeros and a fresh output.
+  if (std::none_of(runs.begin(), runs.end(), [](const Run& r) { return r.reduced; }))
+    runs.push_back({1, true});
+  Tensor out = x.contiguous();
+  do {
+    out = reduce_last_run(kernel_op, out, runs);
+  } while (std::any_of(runs.begin(), runs.end(), [](const Run& r) { return r.reduced; }));
   return out.view(out_shape);
 }
 

@@ -157,6 +157,57 @@ TEST_CASE("many rows and a few long rows agree with host sums") {
   }
 }
 
+TEST_CASE("reductions over a leading dim and over separated dims agree with host loops") {
+  // [3, 4, 5, 300]: dims {0} reduce columns of 6000 (several column blocks);
+  // dims {0, 2, 3} are two runs around the kept dim 1, reduced in two steps.
+  const Shape shape{3, 4, 5, 300};
+  for (auto dtype : floating_dtypes) {
+    INFO(name(dtype));
+    auto x = random_tensor(shape, 11, dtype);
+    auto v = x.to_vector();
+    std::vector<double> lead_sum(4 * 5 * 300), lead_max(4 * 5 * 300, -INFINITY);
+    std::vector<double> chan_sum(4), chan_min(4, INFINITY);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const std::size_t rest = i % lead_sum.size(), channel = rest / 1500;
+      lead_sum[rest] += v[i];
+      lead_max[rest] = std::max(lead_max[rest], v[i]);
+      chan_sum[channel] += v[i];
+      chan_min[channel] = std::min(chan_min[channel], v[i]);
+    }
+    const double tol = 10 * rtol_for(dtype);  // a few roundings of values of size <= 3
+    check_close(sum(x, {0}), Tensor::from_vector(lead_sum, {4, 5, 300}, DType::f64), 0, tol,
+                "sum dim 0");
+    check_close(max(x, {0}), Tensor::from_vector(lead_max, {4, 5, 300}, DType::f64), 0, 0,
+                "max dim 0");
+    // 4500 terms, which may cancel: the scale of their sum, as for the rows above.
+    check_close(sum(x, {0, 2, 3}), Tensor::from_vector(chan_sum, {4}, DType::f64), 0,
+                std::sqrt(4500.0) * rtol_for(dtype), "sum dims 0, 2, 3");
+    std::vector<double> chan_mean(4);
+    for (int c = 0; c < 4; ++c) chan_mean[c] = chan_sum[c] / 4500;
+    check_close(mean(x, {0, 2, 3}, true), Tensor::from_vector(chan_mean, {1, 4, 1, 1}, DType::f64),
+                0, tol, "mean dims 0, 2, 3");
+    check_close(min(x, {3, 0, 2}), Tensor::from_vector(chan_min, {4}, DType::f64), 0, 0,
+                "min dims 0, 2, 3");
+  }
+}
+
+TEST_CASE("argmax over a leading dim: first extremum per column, NaN wins") {
+  // Column j of the [3, 300] input: ties, a later maximum, a NaN.
+  auto x = zeros({3, 300}, DType::f64);
+  auto* p = x.data<double>();
+  p[300 + 1] = 1;      // column 1: maximum in row 1
+  p[2 * 300 + 1] = 1;  // ... tied in row 2: row 1 wins
+  p[2 * 300 + 299] = 4;
+  p[300 + 7] = NAN;
+  auto am = argmax(x, 0).to_vector();
+  CHECK(am[0] == 0);  // all equal: the first
+  CHECK(am[1] == 1);
+  CHECK(am[299] == 2);
+  CHECK(am[7] == 1);
+  CHECK(std::isnan(max(x, {0}).to_vector()[7]));
+  CHECK(argmin(x, 0).to_vector()[7] == 1);
+}
+
 TEST_CASE("argmax of long rows finds the first maximum across chunks") {
   auto x = zeros({2, 100000});
   auto* p = x.data<float>();

@@ -1,10 +1,16 @@
-// Row reductions: x [M, R] -> out [M] (sum, mean, max, min, argmax, argmin).
+// Reductions over the middle dim: x [M, R, N] -> out [M, N] (sum, mean, max,
+// min, argmax, argmin).
 //
-// Each row is folded in fixed chunks of `chunk` elements whose partial results
-// are combined left to right. Rows run in parallel when there are enough of them;
-// a few long rows (a full-tensor sum) instead spread their chunks over the
-// threads. Both schedules combine the same partials in the same order, so the
-// result never depends on the thread count.
+// N == 1, rows: each row is folded in fixed chunks of `chunk` elements whose
+// partial results are combined left to right. Rows run in parallel when there
+// are enough of them; a few long rows (a full-tensor sum) instead spread their
+// chunks over the threads. Both schedules combine the same partials in the
+// same order, so the result never depends on the thread count.
+//
+// N > 1, columns: a block of up to `column_block` neighbouring columns is
+// folded together, one of its rows (contiguous, so the loop vectorises) after
+// another, each column's accumulator seeing its R elements in order. Blocks run
+// in parallel; the order of the additions is fixed, whatever the thread count.
 #include <omp.h>
 
 #include <algorithm>
@@ -90,15 +96,58 @@ void fold_rows(Out* out, const T* x, std::int64_t rows, std::int64_t length, Fin
     out[m] = finish(fold_row_serial<Fold>(x + m * length, length));
 }
 
+constexpr std::int64_t column_block = 256;
+
+// Folds every column of x [M, R, N] (R > 0, N > 1) and writes finish(acc) to
+// out[m, n]. Sums fold into SumFold's accumulator; extrema track value and row.
+template <class T, class Out, class Finish>
+void sum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
+                 std::int64_t inner, Finish finish) {
+  const std::int64_t blocks_per_slice = (inner + column_block - 1) / column_block;
+#pragma omp parallel for schedule(static) if (outer * length * inner > 32768)
+  for (std::int64_t b = 0; b < outer * blocks_per_slice; ++b) {
+    const std::int64_t m = b / blocks_per_slice, first = (b % blocks_per_slice) * column_block;
+    const std::int64_t width = std::min(column_block, inner - first);
+    Accumulator<T> acc[column_block] = {};
+    const T* slice = x + m * length * inner + first;
+    for (std::int64_t r = 0; r < length; ++r) {
+      const T* row = slice + r * inner;
+#pragma omp simd
+      for (std::int64_t j = 0; j < width; ++j) acc[j] += row[j];
+    }
+    for (std::int64_t j = 0; j < width; ++j) out[m * inner + first + j] = finish(acc[j]);
+  }
+}
+
+template <class T, bool largest, class Out, class Pick>
+void extremum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
+                      std::int64_t inner, Pick pick) {
+  const std::int64_t blocks_per_slice = (inner + column_block - 1) / column_block;
+#pragma omp parallel for schedule(static) if (outer * length * inner > 32768)
+  for (std::int64_t b = 0; b < outer * blocks_per_slice; ++b) {
+    const std::int64_t m = b / blocks_per_slice, first = (b % blocks_per_slice) * column_block;
+    const std::int64_t width = std::min(column_block, inner - first);
+    const T* slice = x + m * length * inner + first;
+    T value[column_block];
+    std::int64_t index[column_block] = {};
+    std::copy(slice, slice + width, value);
+    for (std::int64_t r = 1; r < length; ++r) {
+      const T* row = slice + r * inner;
+      for (std::int64_t j = 0; j < width; ++j) {
+        // Strictly more extreme: a tie keeps the earlier row.
+        if (scalar::more_extreme<largest>(row[j], value[j])) {
+          value[j] = row[j];
+          index[j] = r;
+        }
+      }
+    }
+    for (std::int64_t j = 0; j < width; ++j) out[m * inner + first + j] = pick(value[j], index[j]);
+  }
+}
+
 template <class T>
-void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
-  CHASE_CHECK(std::is_floating_point_v<T> || op != ReduceOp::mean,
-              "reduce: mean is not defined for dtype {}", name(x.dtype()));
-  const std::int64_t rows = out.numel();
-  if (rows == 0) return;
-  const std::int64_t length = x.numel() / rows;
-  if (length == 0) return reference_kernels().fill(out, empty_reduction_value(op));
-  const T* in = x.data<T>();
+void reduce_rows(ReduceOp op, const Tensor& out, const T* in, std::int64_t rows,
+                 std::int64_t length) {
   auto value = [](auto partial) { return partial.value; };
   auto index = [](auto partial) { return partial.index; };
   switch (op) {
@@ -118,6 +167,42 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
     case ReduceOp::argmin:
       return fold_rows<ExtremumFold<T, false>>(out.data<std::int64_t>(), in, rows, length, index);
   }
+}
+
+template <class T>
+void reduce_columns(ReduceOp op, const Tensor& out, const T* in, std::int64_t outer,
+                    std::int64_t length, std::int64_t inner) {
+  auto value = [](T v, std::int64_t) { return v; };
+  auto index = [](T, std::int64_t i) { return i; };
+  switch (op) {
+    case ReduceOp::sum:
+      return sum_columns(out.data<T>(), in, outer, length, inner,
+                         [](auto s) { return static_cast<T>(s); });
+    case ReduceOp::mean:
+      return sum_columns(out.data<T>(), in, outer, length, inner, [&](auto s) {
+        return static_cast<T>(static_cast<double>(s) / static_cast<double>(length));
+      });
+    case ReduceOp::max:
+      return extremum_columns<T, true>(out.data<T>(), in, outer, length, inner, value);
+    case ReduceOp::min:
+      return extremum_columns<T, false>(out.data<T>(), in, outer, length, inner, value);
+    case ReduceOp::argmax:
+      return extremum_columns<T, true>(out.data<std::int64_t>(), in, outer, length, inner, index);
+    case ReduceOp::argmin:
+      return extremum_columns<T, false>(out.data<std::int64_t>(), in, outer, length, inner,
+                                        index);
+  }
+}
+
+template <class T>
+void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
+  CHASE_CHECK(std::is_floating_point_v<T> || op != ReduceOp::mean,
+              "reduce: mean is not defined for dtype {}", name(x.dtype()));
+  if (out.numel() == 0) return;
+  const std::int64_t outer = x.size(0), length = x.size(1), inner = x.size(2);
+  if (length == 0) return reference_kernels().fill(out, empty_reduction_value(op));
+  if (inner == 1) return reduce_rows(op, out, x.data<T>(), outer, length);
+  reduce_columns(op, out, x.data<T>(), outer, length, inner);
 }
 
 }  // namespace
