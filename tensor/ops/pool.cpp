@@ -24,6 +24,9 @@ Shape pool_output_shape(const Shape& x, const Pool2dOptions& options, const char
   CHASE_CHECK(ph >= 0 && pw >= 0 && 2 * ph <= kh && 2 * pw <= kw,
               "{}: padding must be between 0 and half the kernel ({}, {}), got ({}, {})", op, kh,
               kw, ph, pw);
+  // An empty plane would leave windows made only of padding (PyTorch refuses it too).
+  CHASE_CHECK(x[2] >= 1 && x[3] >= 1, "{}: input of shape {} has an empty plane", op,
+              to_string(x));
   CHASE_CHECK(x[2] + 2 * ph >= kh && x[3] + 2 * pw >= kw,
               "{}: kernel ({}, {}) is larger than the padded input {}x{} (input shape {})", op, kh,
               kw, x[2] + 2 * ph, x[3] + 2 * pw, to_string(x));

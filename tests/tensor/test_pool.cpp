@@ -150,6 +150,9 @@ TEST_CASE_FIXTURE(ReferenceBackend, "pooling errors name the op, the expected an
                        "avg_pool2d: kernel (3, 3) is larger than the padded input 2x2 (input "
                        "shape [1, 1, 2, 2])",
                        Error);
+  CHECK_THROWS_WITH_AS(
+      max_pool2d(Tensor::empty({1, 1, 0, 3}), {.kernel = {2, 2}, .padding = {1, 1}}),
+      "max_pool2d: input of shape [1, 1, 0, 3] has an empty plane", Error);
   CHECK_THROWS_WITH_AS(avg_pool2d(Tensor::empty({1, 1, 4, 4}), {.stride = {0, 2}}),
                        "avg_pool2d: stride must be positive, got (0, 2)", Error);
   CHECK_THROWS_WITH_AS(max_pool2d(Tensor::empty({1, 1, 4, 4}, DType::i64), {}),
