@@ -107,15 +107,22 @@ struct MaxPoolBody {
   }
 };
 
+// One thread per plane adds its outputs' gradients into the plane in output
+// order, as the reference does: overlapping windows (3x3 stride 2) send
+// several gradients to one input, and atomics would add them in an order that
+// changes from run to run. A plane per thread gives up parallelism within a
+// plane for results that are bit-identical to the CPU's and to the last run's.
 template <class T>
 struct MaxPoolBackwardBody {
   T* grad_x;
   const T* grad_out;
   const std::int64_t* indices;
   PoolGeometry g;
-  __device__ void operator()(std::int64_t o) const {
-    const std::int64_t plane = o / g.out_plane();
-    atomicAdd(grad_x + plane * g.in_plane() + indices[o], grad_out[o]);
+  __device__ void operator()(std::int64_t plane) const {
+    T* gx_plane = grad_x + plane * g.in_plane();
+    for (std::int64_t i = 0; i < g.in_plane(); ++i) gx_plane[i] = T(0);
+    for (auto o = plane * g.out_plane(); o < (plane + 1) * g.out_plane(); ++o)
+      gx_plane[indices[o]] += grad_out[o];
   }
 };
 
@@ -165,10 +172,9 @@ void CudaKernels::max_pool2d_backward(const Tensor& grad_x, const Tensor& grad_o
     throw Error(fmt::format("{}: index {} at position {} is outside a {}x{} input plane", op,
                             bad->value, bad->position, g.in_h, g.in_w));
   }
-  fill(grad_x, 0.0);
   visit_floating(grad_x.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    index_map(op, grad_out.numel(),
+    index_map(op, g.planes,
               MaxPoolBackwardBody<T>{grad_x.data<T>(), grad_out.data<T>(),
                                      indices.data<std::int64_t>(), g});
   });
