@@ -1,5 +1,5 @@
 // Reductions over the middle dim: x [M, R, N] -> out [M, N] (sum, mean, max,
-// min, argmax, argmin); a 2-d x [M, R] is the case N = 1.
+// min, argmax, argmin).
 //
 // N == 1, rows: a block folds a row (or a chunk of one) with its threads
 // striding over the elements, then combines the threads' partials in shared
@@ -168,32 +168,11 @@ void fold_rows(const char* op, Out* out, const T* x, std::int64_t rows, std::int
   check_launch(op);
 }
 
-template <class Fold, class T, class Out, class Finish>
-__global__ void fold_columns_kernel(Out* out, const T* x, std::int64_t outer, std::int64_t length,
-                                    std::int64_t inner, Finish finish) {
-  for (std::int64_t i = thread_index(); i < outer * inner; i += thread_count()) {
-    const T* column = x + (i / inner) * length * inner + i % inner;
-    auto p = Fold::of(column[0], 0);
-    for (std::int64_t r = 1; r < length; ++r) p = Fold::combine(p, Fold::of(column[r * inner], r));
-    out[i] = finish(p);
-  }
-}
-
-// Folds the middle dim of x [outer, length, inner] (length > 0) into out.
-template <class Fold, class T, class Out, class Finish>
-void fold_middle(const char* op, Out* out, const T* x, std::int64_t outer, std::int64_t length,
-                 std::int64_t inner, Finish finish) {
-  if (inner == 1) return fold_rows<Fold>(op, out, x, outer, length, finish);
-  fold_columns_kernel<Fold><<<blocks_for(outer * inner), kThreads, 0, stream()>>>(
-      out, x, outer, length, inner, finish);
-  check_launch(op);
-}
-
 // ---- columns (N > 1) --------------------------------------------------------------
 
 struct ColumnSplit {
   std::int64_t outer, length, inner, chunks, chunk_length;
-  std::int64_t columns() const { return outer * inner; }
+  __host__ __device__ std::int64_t columns() const { return outer * inner; }
 };
 
 ColumnSplit split_columns(std::int64_t outer, std::int64_t length, std::int64_t inner) {
@@ -272,7 +251,7 @@ void fold_columns(const char* op, Out* out, const T* x, std::int64_t outer, std:
 
 // ---- dispatch ----------------------------------------------------------------------
 
-// x [M, R, N] (N = 1 for a 2-d x), R > 0.
+// x [M, R, N], R > 0.
 struct Layout {
   std::int64_t outer, length, inner;
 };
@@ -289,8 +268,7 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
   CHASE_CHECK(std::is_floating_point_v<T> || op != ReduceOp::mean,
               "reduce: mean is not defined for dtype {}", name(x.dtype()));
   if (out.numel() == 0) return;
-  Layout layout{x.size(0), x.size(1), 1};
-  for (std::int64_t d = 2; d < x.dim(); ++d) layout.inner *= x.size(d);
+  const Layout layout{x.size(0), x.size(1), x.size(2)};
   if (layout.length == 0) return kernels_for(out.device()).fill(out, empty_reduction_value(op));
   const T* in = x.data<T>();
   const char* op_name = name(op);
