@@ -7,6 +7,8 @@
 // 1e-6 relative for f32 (~8 ulp), 1e-13 for f64. Sums accumulate in double on
 // both devices, in different orders: f32 results agree to a rounding, 1e-6;
 // f64 sums of ~1e4 terms to ~1e4 * 2^-53 relative of the magnitudes: 1e-12.
+#include <cuda_runtime_api.h>
+
 #include <limits>
 
 #include "tests/cuda/cuda_test_util.h"
@@ -83,6 +85,12 @@ TEST_CASE("unary ops on contiguous, transposed, strided and scalar inputs" * doc
           {x},
           [f](const auto& in) { return std::vector<Tensor>{f(in[0].select(0, 3).select(0, 4))}; },
           tol, what + " 0-d");
+      check_parity(
+          {x},
+          [f](const auto& in) {
+            return std::vector<Tensor>{f(in[0].select(1, 2).unsqueeze(0).expand({5, 37}))};
+          },
+          tol, what + " broadcast (stride 0)");
     }
   }
 }
@@ -177,8 +185,9 @@ TEST_CASE("where with conditions of every dtype and broadcast operands" * doctes
 
 TEST_CASE("reductions over rows short and long, few and many, with views first" * doctest::skip(no_usable_gpu())) {
   // [M, R]: one long row (split across blocks), few long rows, many short rows,
-  // rows of 1, and an odd transposed reduction.
-  const Shape shapes[] = {{1, 100003}, {3, 20000}, {4099, 7}, {513, 1}, {9, 33, 5}};
+  // rows of 1, few long columns (split across threads) and an odd 3-d shape.
+  // Over dim 0 the kernel reduces columns ([1, M, R]), over the last dim rows.
+  const Shape shapes[] = {{1, 100003}, {3, 20000}, {4099, 7}, {513, 1}, {20011, 3}, {9, 33, 5}};
   std::uint64_t seed = 500;
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const auto& shape : shapes) {
@@ -210,30 +219,40 @@ TEST_CASE("reductions over rows short and long, few and many, with views first" 
       sum_tolerance(DType::f64), "reductions over views");
 }
 
+namespace {
+
+// values [R] as a row [1, R] and down two columns [R, 2], the second reversed,
+// with the extrema of each along R.
+std::vector<Tensor> extrema_of_rows_and_columns(const std::vector<Tensor>& in) {
+  const Tensor& row = in[0];
+  const Tensor& columns = in[1];
+  return {argmax(row, 1),     argmin(row, 1),     max(row, {1}),     min(row, {1}),
+          argmax(columns, 0), argmin(columns, 0), max(columns, {0}), min(columns, {0})};
+}
+
+std::vector<Tensor> row_and_columns(const std::vector<double>& values) {
+  const auto length = static_cast<std::int64_t>(values.size());
+  std::vector<double> down(2 * values.size());
+  for (std::size_t r = 0; r < values.size(); ++r) {
+    down[2 * r] = values[r];
+    down[2 * r + 1] = values[values.size() - 1 - r];
+  }
+  return {Tensor::from_vector(values, {1, length}), Tensor::from_vector(down, {length, 2})};
+}
+
+}  // namespace
+
 TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact" * doctest::skip(no_usable_gpu())) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  // Ties spread over a row long enough to be folded by several threads and blocks.
+  // Ties spread over a row (a column) long enough to be folded by several
+  // threads and blocks (chunks).
   std::vector<double> values(20011, 1.0);
   values[5] = values[9000] = values[20000] = 3.0;
   values[7] = values[15000] = -3.0;
-  const Tensor ties = Tensor::from_vector(values, {1, 20011});
-  check_parity(
-      {ties},
-      [](const auto& in) {
-        return std::vector<Tensor>{argmax(in[0], 1), argmin(in[0], 1), max(in[0], {1}),
-                                   min(in[0], {1})};
-      },
-      exact(), "ties");
+  check_parity(row_and_columns(values), extrema_of_rows_and_columns, exact(), "ties");
   values[12000] = nan;
   values[16000] = nan;
-  const Tensor with_nan = Tensor::from_vector(values, {1, 20011});
-  check_parity(
-      {with_nan},
-      [](const auto& in) {
-        return std::vector<Tensor>{argmax(in[0], 1), argmin(in[0], 1), max(in[0], {1}),
-                                   min(in[0], {1})};
-      },
-      exact(), "NaN");
+  check_parity(row_and_columns(values), extrema_of_rows_and_columns, exact(), "NaN");
   const Tensor ints = random_tensor({7, 3001}, 5, DType::f64, -1e6, 1e6).to(DType::i64);
   check_parity(
       {ints},
@@ -243,12 +262,57 @@ TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact" 
       exact(), "i64");
 }
 
-TEST_CASE("reductions over zero elements: sum 0, mean NaN" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("reductions over zero elements: sum 0, mean NaN; no rows: nothing" * doctest::skip(no_usable_gpu())) {
   const Tensor empty_rows = zeros({3, 0});
+  const Tensor empty_columns = zeros({0, 5});
   check_parity(
-      {empty_rows},
+      {empty_rows, empty_columns},
       [](const auto& in) {
-        return std::vector<Tensor>{sum(in[0], {1}), mean(in[0], {1})};
+        return std::vector<Tensor>{sum(in[0], {1}), mean(in[0], {1}), sum(in[0]),
+                                   mean(in[0]),     sum(in[1], {0}),  mean(in[1], {0}),
+                                   sum(in[0], {0}), max(in[0], {0}),  argmin(in[0], 0)};
       },
-      exact(), "empty rows");
+      exact(), "empty rows and columns");
+}
+
+TEST_CASE("elementwise ops on empty tensors launch nothing" * doctest::skip(no_usable_gpu())) {
+  const Tensor empty = zeros({0, 5});
+  const Tensor row = random_tensor({5}, 12);
+  check_parity(
+      {empty, row},
+      [](const auto& in) {
+        return std::vector<Tensor>{exp(in[0]), add(in[0], in[1]), add(in[0].transpose(0, 1), 1.0),
+                                   where(gt(in[0], 0.0), in[0], in[1])};
+      },
+      exact(), "empty");
+}
+
+namespace {
+
+bool gpu_memory_below(std::size_t bytes) {
+  cudaDeviceProp properties{};
+  return cudaGetDeviceProperties(&properties, 0) != cudaSuccess ||
+         properties.totalGlobalMem < bytes;
+}
+
+}  // namespace
+
+// 2^31 + 3 elements (8 GiB per f32 tensor): every count, offset and index
+// must be 64-bit. The reference would take minutes over this, so the inputs
+// are constants whose results are known exactly instead.
+TEST_CASE("maps and reductions index past 2^31 elements" *
+          doctest::skip(no_usable_gpu() || gpu_memory_below(std::size_t{24} << 30))) {
+  const std::int64_t n = (std::int64_t{1} << 31) + 3;
+  // Two stride-0 operands: the strided path, offsets computed per element.
+  const Tensor x = add(full({1}, 1.0, DType::f32, Device::cuda()).expand({n}), 2.0);
+  fill_(x.narrow(0, n - 2, 1), -5.0);
+  const Tensor y = neg(x);  // contiguous: the unit-stride path
+  CHECK(y.narrow(0, n - 2, 1).item() == 5.0);
+  CHECK(y.narrow(0, n - 1, 1).item() == -3.0);
+  CHECK(y.narrow(0, 0, 1).item() == -3.0);
+  CHECK(argmax(y, 0).item() == static_cast<double>(n - 2));
+  CHECK(argmin(y, 0).item() == 0.0);
+  CHECK(max(y).item() == 5.0);
+  // Whole numbers sum exactly in the double accumulator; f32 rounds the total once.
+  CHECK(sum(y).item() == static_cast<double>(static_cast<float>(-3.0 * (n - 1) + 5.0)));
 }
