@@ -59,6 +59,25 @@ TEST_CASE("strided sources and destinations cross the host boundary" * doctest::
   }
 }
 
+TEST_CASE("0-d and empty tensors copy, convert, fill and draw" * doctest::skip(no_usable_gpu())) {
+  const Tensor scalar = Tensor::scalar(-2.75, DType::f64);
+  check_identical(scalar.to(Device::cuda()), scalar, "0-d round trip");
+  check_identical(scalar.to(Device::cuda()).to(DType::f32), scalar.to(DType::f32),
+                  "0-d conversion on the GPU");
+  const Tensor empty = zeros({4, 0, 3});
+  const Tensor gpu_empty = empty.to(Device::cuda());
+  check_identical(gpu_empty, empty, "empty round trip");
+  check_identical(gpu_empty.transpose(0, 2).to(DType::f64), empty.transpose(0, 2).to(DType::f64),
+                  "empty conversion on the GPU");
+  fill_(gpu_empty, 1.0);
+  Generator gen(5);
+  CHECK(uniform({0, 7}, 0, 1, gen, DType::f32, Device::cuda()).shape() == Shape{0, 7});
+  CHECK(normal({3, 0}, 0, 1, gen, DType::f64, Device::cuda()).shape() == Shape{3, 0});
+  CHECK(gen.offset() == 0);
+  check_identical(arange(1, 1, 1, DType::f32, Device::cuda()), arange(1, 1, 1, DType::f32),
+                  "empty arange");
+}
+
 TEST_CASE("copies on the GPU convert dtypes as the reference does" * doctest::skip(no_usable_gpu())) {
   const Tensor base = random_tensor({6, 7}, 4, DType::f64, -50, 50);
   for (DType from : {DType::f32, DType::f64, DType::i64}) {
