@@ -23,12 +23,9 @@ struct FillBody {
   __device__ void operator()(const std::int64_t (&offset)[1]) const { out[offset[0]] = value; }
 };
 
-// a + b * c below is one fused multiply-add (__fma_rn), because that is what
-// the reference computes: g++ contracts a + b * c in C++ even with -std=c++20
-// (-ffp-contract=fast; only C's ISO modes turn it off), and -march=x86-64-v3
-// has FMA. Unfused, 1 in 3 f64 uniforms differs in its last bit. (A host
-// build without FMA, -Dmarch=, rounds twice and disagrees unless the reference
-// calls std::fma.)
+// a + b * c below is one fused multiply-add (__fma_rn), as the reference's
+// explicit std::fma (cpu/ref/copy_fill.cpp): rounded twice, 1 in 3 f64
+// uniforms would differ in its last bit.
 template <class T>
 struct ArangeBody {
   T* out;
