@@ -275,6 +275,18 @@ TEST_CASE("dnnl unary ops match the reference, contiguous or strided") {
   }
 }
 
+// gelu_backward (a * gelu'(b)) runs on oneDNN for same-shape contiguous f32
+// operands; a broadcast gradient falls back to the reference.
+TEST_CASE("dnnl gelu_backward matches the reference") {
+  const auto x = random_tensor({5, 7, 513}, 750, DType::f32, -6, 6);
+  const auto grad_out = random_tensor({5, 7, 513}, 751, DType::f32, -2, 2);
+  check_parity([&] { return std::vector{gelu_backward(grad_out, x)}; }, kElementwiseTol,
+               "gelu_backward");
+  const auto row = random_tensor({513}, 752, DType::f32, -2, 2);
+  check_parity([&] { return std::vector{gelu_backward(row.expand(x.shape()), x)}; },
+               kElementwiseTol, "gelu_backward, broadcast gradient");
+}
+
 // oneDNN runs where no elements follow the softmax dim (the last dim, or one
 // followed by size-1 dims); the other dims check that they fall back.
 TEST_CASE("dnnl softmax and log-softmax match the reference along every dim") {

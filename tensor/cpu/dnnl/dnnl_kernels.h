@@ -18,6 +18,7 @@ namespace chase {
 class DnnlKernels : public RefKernels {
  public:
   void unary(UnaryOp op, const Tensor& out, const Tensor& x) override;
+  void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) override;
 
   void matmul(const Tensor& out, const Tensor& a, const Tensor& b) override;
 
