@@ -6,6 +6,10 @@
 // exp and log are approximations; measured against f64 on [64, 100] logits,
 // softmax within 1.3e-6 relative (ours 6e-8), log-softmax within 5.2e-6
 // absolute (ours 9.5e-7), far below what training notices.
+// Small tensors stay on the reference, whose loop needs no thread start-up:
+// measured per call, the forward of [4, 4] took 0.6 us there and 3.8 us in
+// oneDNN, [64, 10] 6.1 vs 4.0 us; the backward of [64, 10] 1.0 vs 4.7 us,
+// [128, 100] 9.5 vs 5.3 us.
 #include "tensor/cpu/dnnl/dnnl_kernels.h"
 #include "tensor/cpu/dnnl/engine.h"
 
@@ -46,14 +50,17 @@ CacheKey softmax_key(const memory::dims& dims, bool log) {
   return {dims[0], dims[1], dims[2], log ? 1 : 0};
 }
 
-bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors, const Tensor& x, std::int64_t dim) {
-  return all_f32(tensors) && x.numel() > 0 && softmax_dims(x.shape(), dim)[2] == 1;
+constexpr std::int64_t kMinForwardElements = 512, kMinBackwardElements = 4096;
+
+bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors, const Tensor& x, std::int64_t dim,
+                  std::int64_t min_elements) {
+  return all_f32(tensors) && x.numel() >= min_elements && softmax_dims(x.shape(), dim)[2] == 1;
 }
 
 }  // namespace
 
 void DnnlKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, bool log) {
-  if (!runs_on_dnnl({&out, &x}, x, dim)) return RefKernels::softmax(out, x, dim, log);
+  if (!runs_on_dnnl({&out, &x}, x, dim, kMinForwardElements)) return RefKernels::softmax(out, x, dim, log);
   const auto dims = softmax_dims(x.shape(), dim);
   auto softmax = PrimitiveCache<SoftmaxForward>::get(softmax_key(dims, log), [&] {
     return SoftmaxForward{dnnl::softmax_v2_forward(forward_pd(dims, log))};
@@ -65,7 +72,7 @@ void DnnlKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, 
 
 void DnnlKernels::softmax_backward(const Tensor& grad_x, const Tensor& grad_out, const Tensor& y,
                                    std::int64_t dim, bool log) {
-  if (!runs_on_dnnl({&grad_x, &grad_out, &y}, y, dim))
+  if (!runs_on_dnnl({&grad_x, &grad_out, &y}, y, dim, kMinBackwardElements))
     return RefKernels::softmax_backward(grad_x, grad_out, y, dim, log);
   const auto dims = softmax_dims(y.shape(), dim);
   auto softmax = PrimitiveCache<SoftmaxBackward>::get(softmax_key(dims, log), [&] {
