@@ -33,6 +33,7 @@ Device training_device(const std::string& name) {
 // One uploader each, so that a batch's labels never wait for its images'
 // buffer (each uploader alternates between two).
 struct BatchUploader::Pinned {
+  explicit Pinned(Device device) : images(device), labels(device) {}
   cuda::PinnedUploader images, labels;
 };
 #else
@@ -41,8 +42,7 @@ struct BatchUploader::Pinned {};
 
 BatchUploader::BatchUploader(Device device) : device_(device) {
 #ifdef CHASE_WITH_CUDA
-  // PinnedUploader fills cuda:0.
-  if (device == Device::cuda()) pinned_ = std::make_unique<Pinned>();
+  if (device.is_cuda()) pinned_ = std::make_unique<Pinned>(device);
 #endif
 }
 

@@ -11,7 +11,7 @@
 
 namespace chase::train {
 
-// The device named by --device ("cpu" or "cuda"), checked to be usable.
+// The device named by --device ("cpu", "cuda" or "cuda:N"), checked to be usable.
 // Throws chase::Error naming the reason when it is not: a build without the
 // CUDA backend, or (with it) the CUDA runtime's reason no GPU is usable.
 Device training_device(const std::string& name);

@@ -85,22 +85,20 @@ class CpuAllocator final : public Allocator {
   AllocatorBooks books_;
 };
 
-Allocator* cuda_allocator = nullptr;
+DeviceAllocators cuda_allocators = nullptr;
 
 }  // namespace
 
 Allocator& allocator_for(Device device) {
   static CpuAllocator cpu;
   if (device.is_cpu()) return cpu;
-  CHASE_CHECK(cuda_allocator != nullptr,
+  CHASE_CHECK(cuda_allocators != nullptr,
               "device {}: this build of chase has no CUDA backend (configure with "
               "-Dcuda=enabled on a machine with nvcc)",
               device.str());
-  return *cuda_allocator;
+  return cuda_allocators(device.index);
 }
 
-void register_allocator(DeviceType type, Allocator* allocator) {
-  if (type == DeviceType::cuda) cuda_allocator = allocator;
-}
+void register_cuda_allocators(DeviceAllocators allocators) { cuda_allocators = allocators; }
 
 }  // namespace chase

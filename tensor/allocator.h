@@ -31,7 +31,9 @@ class Allocator {
 // The allocator of a device; throws for a device this build cannot serve.
 Allocator& allocator_for(Device device);
 
-// Installed by a backend (the CUDA one) when it is linked in.
-void register_allocator(DeviceType type, Allocator* allocator);
+// Installed by the CUDA backend when it is linked in: the allocator of each
+// GPU by index (it throws for an index that names no usable GPU).
+using DeviceAllocators = Allocator& (*)(int index);
+void register_cuda_allocators(DeviceAllocators allocators);
 
 }  // namespace chase

@@ -2,6 +2,7 @@
 
 #include <bit>
 
+#include "tensor/cuda/runtime.h"
 #include "tensor/cuda/status.h"
 #include "tensor/error.h"
 
@@ -61,6 +62,7 @@ std::int64_t CachingAllocator::reserved_bytes() const {
 // On out-of-memory the cached blocks (other buckets' memory) go back to the
 // driver and the request is tried once more before giving up.
 void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size) {
+  const DeviceGuard on("cuda allocator", device_);
   void* ptr = nullptr;
   cudaError_t status = cudaMalloc(&ptr, size);
   if (status == cudaErrorMemoryAllocation) {
@@ -71,9 +73,9 @@ void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size
     if (status == cudaErrorMemoryAllocation) {
       cudaGetLastError();
       throw Error(fmt::format(
-          "cuda allocator: out of memory on cuda:0 allocating {} bytes (a {}-byte block); "
+          "cuda allocator: out of memory on cuda:{} allocating {} bytes (a {}-byte block); "
           "{} bytes held by tensors, {} bytes were cached and have been released",
-          bytes, size, books_.stats().live_bytes, cached));
+          device_, bytes, size, books_.stats().live_bytes, cached));
     }
   }
   check_cuda(status, "cuda allocator");
@@ -85,16 +87,20 @@ void* CachingAllocator::allocate_from_device(std::size_t bytes, std::size_t size
 // Each block leaves the books before cudaFree, so a failing call (which
 // throws) leaves the counters true to what is still held.
 void CachingAllocator::release_cached() {
+  const DeviceGuard on("cuda allocator", device_);
   books_.release_cached([this](void* ptr, std::size_t size) {
     reserved_bytes_ -= static_cast<std::int64_t>(size);
     check_cuda(cudaFree(ptr), "cuda allocator: releasing cached blocks");
   });
 }
 
-CachingAllocator& caching_allocator() {
-  // Never destroyed: its blocks belong to a runtime that may be gone by then.
-  static auto* allocator = new CachingAllocator;
-  return *allocator;
+CachingAllocator& caching_allocator(int device) {
+  // Never destroyed: their blocks belong to a runtime that may be gone by then.
+  static PerDevice<CachingAllocator> allocators;
+  return allocators.get(device, [device] {
+    check_usable_device("cuda allocator", device);  // a wrong index names itself
+    return new CachingAllocator(device);
+  });
 }
 
 }  // namespace chase::cuda

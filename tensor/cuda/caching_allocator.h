@@ -5,9 +5,9 @@
 // asks for the same sizes every iteration, so after its first iteration it
 // runs without a single cudaMalloc.
 //
-// No events guard a freed block's reuse: all work runs on one stream
-// (runtime.h), so the next owner's kernels are queued behind the last reads
-// of the previous owner.
+// One allocator per GPU. No events guard a freed block's reuse: all of a
+// device's work runs on its one stream (runtime.h), so the next owner's
+// kernels are queued behind the last reads of the previous owner.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +28,8 @@ std::size_t bucket_size(std::size_t bytes);
 
 class CachingAllocator final : public Allocator {
  public:
+  explicit CachingAllocator(int device) : device_(device) {}
+
   void* allocate(std::size_t bytes) override;
   void deallocate(void* ptr, std::size_t bytes) override;
   AllocatorStats stats() const override;
@@ -44,13 +46,15 @@ class CachingAllocator final : public Allocator {
   void* allocate_from_device(std::size_t bytes, std::size_t size);  // mutex held
   void release_cached();                                            // mutex held
 
+  const int device_;
   mutable std::mutex mutex_;
   AllocatorBooks books_;  // caches free blocks by bucket size
   std::int64_t device_allocations_ = 0;
   std::int64_t reserved_bytes_ = 0;
 };
 
-// The process's allocator for cuda:0.
-CachingAllocator& caching_allocator();
+// The process's allocator for cuda:`device`; throws, before creating one,
+// for an index that names no usable GPU.
+CachingAllocator& caching_allocator(int device);
 
 }  // namespace chase::cuda

@@ -81,22 +81,23 @@ struct ConvPlan {
 // dtype, x [N, C, H, W], w [Co, C/g, Kh, Kw], stride, padding, dilation, groups.
 using PlanKey = std::array<std::int64_t, 16>;
 
-// The handle (bound to the backend's stream) and the plans. Never destroyed;
-// one mutex serialises use, as a handle may not serve two threads at once.
+// A device's handle (bound to its stream) and plans. Never destroyed; one
+// mutex serialises use, as a handle may not serve two threads at once.
 struct Dnn {
   cudnnHandle_t handle = nullptr;
   std::map<PlanKey, std::unique_ptr<ConvPlan>> plans;
   std::mutex mutex;
 };
 
+// The current device's.
 Dnn& dnn() {
-  static Dnn* d = [] {
+  static PerDevice<Dnn> per_device;
+  return per_device.get(current_device(), [] {
     auto* created = new Dnn;
     check_cudnn(cudnnCreate(&created->handle), "conv2d: cudnnCreate");
     check_cudnn(cudnnSetStream(created->handle, stream()), "conv2d: cudnnSetStream");
     return created;
-  }();
-  return *d;
+  });
 }
 
 cudnnDataType_t data_type(DType dtype) {
@@ -165,7 +166,7 @@ auto first_usable(const std::array<Perf, kCount>& candidates, int returned, cons
 // Scratch memory for cuDNN from the caching allocator (undefined when none is needed).
 Tensor workspace(std::size_t bytes) {
   if (bytes == 0) return {};
-  return Tensor::empty({static_cast<std::int64_t>((bytes + 7) / 8)}, DType::i64, Device::cuda(0));
+  return Tensor::empty({static_cast<std::int64_t>((bytes + 7) / 8)}, DType::i64, current());
 }
 
 void* data_or_null(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
@@ -185,7 +186,7 @@ constexpr Scale kOne{1.0f, 1.0}, kZero{0.0f, 0.0};
 void CudaKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
                          const Conv2dOptions& options) {
   constexpr const char* op = "conv2d";
-  check_served(op, out, x, w, bias);
+  select_device(op, out, x, w, bias);
   if (out.numel() == 0) return;
   // No input channels, or an input of padding only: nothing to convolve, and
   // cuDNN refuses zero-sized dims. Every output is its bias.
@@ -227,7 +228,7 @@ void CudaKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, co
 void CudaKernels::conv2d_backward_input(const Tensor& grad_x, const Tensor& grad_out,
                                         const Tensor& w, const Conv2dOptions& options) {
   constexpr const char* op = "conv2d_backward_input";
-  check_served(op, grad_x, grad_out, w);
+  select_device(op, grad_x, grad_out, w);
   if (grad_x.numel() == 0) return;
   // No output positions or no weights: nothing reaches the input.
   if (grad_out.numel() == 0 || w.numel() == 0) return fill(grad_x, 0.0);
@@ -263,7 +264,7 @@ void CudaKernels::conv2d_backward_input(const Tensor& grad_x, const Tensor& grad
 void CudaKernels::conv2d_backward_weight(const Tensor& grad_w, const Tensor& grad_out,
                                          const Tensor& x, const Conv2dOptions& options) {
   constexpr const char* op = "conv2d_backward_weight";
-  check_served(op, grad_w, grad_out, x);
+  select_device(op, grad_w, grad_out, x);
   if (grad_w.numel() == 0) return;
   // An empty batch (or no output positions) contributes nothing: the sum is 0.
   if (grad_out.numel() == 0 || x.numel() == 0) return fill(grad_w, 0.0);

@@ -64,7 +64,7 @@ std::size_t bytes_of(const Tensor& t) {
   return static_cast<std::size_t>(t.numel()) * element_size(t.dtype());
 }
 
-// Both tensors on the GPU: one strided map, or a plain memcpy when both are
+// Both tensors on one GPU: one strided map, or a plain memcpy when both are
 // dense and of one dtype.
 void copy_on_device(const Tensor& dst, const Tensor& src) {
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
@@ -110,21 +110,47 @@ void copy_to_host(const Tensor& dst, const Tensor& src) {
   if (!direct) kernels_for(Device::cpu()).copy(dst, landing);
 }
 
+// Between two GPUs: the source, packed on its device, crosses in one peer
+// copy into a block on the destination's. The host waits for both ends: the
+// source's stream must have produced the bytes before the copy reads them,
+// and neither block may be reused while it runs, which the one-stream rule of
+// each allocator (runtime.h) cannot promise across two streams. Such copies
+// are rare (moving a model), so simplicity wins over overlap.
+void copy_between_devices(const Tensor& dst, const Tensor& src) {
+  select_device("copy between gpus", src);
+  const Tensor packed = src.contiguous();
+  synchronize("copy between gpus");
+  select_device("copy between gpus", dst);
+  const bool direct = dst.is_contiguous() && dst.dtype() == src.dtype();
+  const Tensor landing = direct ? dst : Tensor::empty(src.shape(), src.dtype(), dst.device());
+  check_cuda(cudaMemcpyPeerAsync(landing.raw_data(), dst.device().index, packed.raw_data(),
+                                 src.device().index, bytes_of(packed), stream()),
+             "copy between gpus");
+  if (!direct) copy_on_device(dst, landing);
+  synchronize("copy between gpus");
+}
+
 }  // namespace
 
 void CudaKernels::copy(const Tensor& dst, const Tensor& src) {
   CHASE_CHECK(dst.device().is_cuda() || src.device().is_cuda(),
               "copy: the CUDA kernels copy to, from or on a GPU, but both tensors are on the cpu");
-  check_served("copy", dst.device().is_cuda() ? dst : Tensor(),
-               src.device().is_cuda() ? src : Tensor());
-  if (dst.numel() == 0) return;
-  if (src.device().is_cpu()) return copy_to_device(dst, src);
-  if (dst.device().is_cpu()) return copy_to_host(dst, src);
-  copy_on_device(dst, src);
+  if (src.device().is_cpu()) {
+    select_device("copy to cuda", dst);
+    if (dst.numel() > 0) copy_to_device(dst, src);
+  } else if (dst.device().is_cpu()) {
+    select_device("copy to cpu", src);
+    if (dst.numel() > 0) copy_to_host(dst, src);
+  } else if (dst.device() != src.device()) {
+    if (dst.numel() > 0) copy_between_devices(dst, src);
+  } else {
+    select_device("copy", dst, src);
+    if (dst.numel() > 0) copy_on_device(dst, src);
+  }
 }
 
 void CudaKernels::fill(const Tensor& dst, double value) {
-  check_served("fill", dst);
+  select_device("fill", dst);
   visit_dtype(dst.dtype(), [&](auto zero) {
     using T = decltype(zero);
     strided_map<1>("fill", dst.shape(), {&dst}, FillBody<T>{dst.data<T>(), static_cast<T>(value)});
@@ -132,7 +158,7 @@ void CudaKernels::fill(const Tensor& dst, double value) {
 }
 
 void CudaKernels::arange(const Tensor& dst, double start, double step) {
-  check_served("arange", dst);
+  select_device("arange", dst);
   visit_dtype(dst.dtype(), [&](auto zero) {
     using T = decltype(zero);
     index_map("arange", dst.numel(), ArangeBody<T>{dst.data<T>(), start, step});
@@ -141,7 +167,7 @@ void CudaKernels::arange(const Tensor& dst, double start, double step) {
 
 void CudaKernels::uniform(const Tensor& dst, double low, double high, std::uint64_t seed,
                           std::uint64_t offset) {
-  check_served("uniform", dst);
+  select_device("uniform", dst);
   visit_floating(dst.dtype(), [&](auto zero) {
     using T = decltype(zero);
     index_map("uniform", dst.numel(), UniformBody<T>{dst.data<T>(), low, high - low, seed, offset});
@@ -150,7 +176,7 @@ void CudaKernels::uniform(const Tensor& dst, double low, double high, std::uint6
 
 void CudaKernels::normal(const Tensor& dst, double mean, double stddev, std::uint64_t seed,
                          std::uint64_t offset) {
-  check_served("normal", dst);
+  select_device("normal", dst);
   visit_floating(dst.dtype(), [&](auto zero) {
     using T = decltype(zero);
     index_map("normal", dst.numel(), NormalBody<T>{dst.data<T>(), mean, stddev, seed, offset});

@@ -1,8 +1,9 @@
-// The CUDA backend: every kernel of kernels.h on cuda:0, in f32 and f64 (and
+// The CUDA backend: every kernel of kernels.h on any GPU, in f32 and f64 (and
 // i64 wherever the reference takes it). Own kernels for elementwise maps,
 // reductions, pooling, normalisation, softmax and indexing; cuBLAS for matmul;
 // cuDNN for convolution. Each file of this folder implements one group.
-// Every CUDA, cuBLAS and cuDNN failure becomes a chase::Error naming the op.
+// Every kernel first selects the GPU its tensors live on (runtime.h), and
+// every CUDA, cuBLAS and cuDNN failure becomes a chase::Error naming the op.
 #pragma once
 
 #include "tensor/kernels.h"

@@ -63,7 +63,7 @@ void launch_binary(const Tensor& out, const Tensor& a, const Tensor& b) {
 }  // namespace
 
 void CudaKernels::unary(UnaryOp op, const Tensor& out, const Tensor& x) {
-  check_served(name(op), out, x);
+  select_device(name(op), out, x);
   visit_dtype(out.dtype(), [&](auto zero) {
     visit_unary_op(op, [&](auto op_constant) {
       launch_unary<decltype(op_constant)::value, decltype(zero)>(out, x);
@@ -72,7 +72,7 @@ void CudaKernels::unary(UnaryOp op, const Tensor& out, const Tensor& x) {
 }
 
 void CudaKernels::binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  check_served(name(op), out, a, b);
+  select_device(name(op), out, a, b);
   visit_dtype(out.dtype(), [&](auto zero) {
     visit_binary_op(op, [&](auto op_constant) {
       launch_binary<decltype(op_constant)::value, decltype(zero)>(out, a, b);
@@ -81,7 +81,7 @@ void CudaKernels::binary(BinaryOp op, const Tensor& out, const Tensor& a, const 
 }
 
 void CudaKernels::where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
-  check_served("where", out, cond, a, b);
+  select_device("where", out, cond, a, b);
   visit_dtype(out.dtype(), [&](auto zero) {
     visit_dtype(cond.dtype(), [&](auto cond_zero) {
       using T = decltype(zero);

@@ -129,7 +129,7 @@ std::int64_t elements_after(const Tensor& t, std::int64_t dim) {
 
 void CudaKernels::gather(const Tensor& out, const Tensor& x, std::int64_t dim,
                          const Tensor& index) {
-  check_served("gather", out, x, index);
+  select_device("gather", out, x, index);
   check_indices("gather", index, dim, x.size(dim));
   const IndexWalk walk = index_walk("gather", index, dim, x, out);
   visit_dtype(x.dtype(), [&](auto zero) {
@@ -141,7 +141,7 @@ void CudaKernels::gather(const Tensor& out, const Tensor& x, std::int64_t dim,
 
 void CudaKernels::scatter_add(const Tensor& out, std::int64_t dim, const Tensor& index,
                               const Tensor& src) {
-  check_served("scatter_add", out, index, src);
+  select_device("scatter_add", out, index, src);
   check_indices("scatter_add", index, dim, out.size(dim));
   const IndexWalk walk = index_walk("scatter_add", index, dim, out, src);
   visit_dtype(out.dtype(), [&](auto zero) {
@@ -153,7 +153,7 @@ void CudaKernels::scatter_add(const Tensor& out, std::int64_t dim, const Tensor&
 
 void CudaKernels::index_select(const Tensor& out, const Tensor& x, std::int64_t dim,
                                const Tensor& index) {
-  check_served("index_select", out, x, index);
+  select_device("index_select", out, x, index);
   check_indices("index_select", index, dim, x.size(dim));
   const std::int64_t inner = elements_after(x, dim);
   visit_dtype(x.dtype(), [&](auto zero) {
@@ -166,7 +166,7 @@ void CudaKernels::index_select(const Tensor& out, const Tensor& x, std::int64_t 
 
 void CudaKernels::index_add(const Tensor& out, std::int64_t dim, const Tensor& index,
                             const Tensor& src) {
-  check_served("index_add", out, index, src);
+  select_device("index_add", out, index, src);
   check_indices("index_add", index, dim, out.size(dim));
   const std::int64_t inner = elements_after(out, dim);
   visit_dtype(out.dtype(), [&](auto zero) {

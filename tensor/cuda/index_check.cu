@@ -26,7 +26,7 @@ std::optional<BadIndex> first_index_outside(const Tensor& index, std::int64_t bo
   const std::int64_t n = index.numel();
   if (n == 0) return std::nullopt;
   // Starts at n: "no bad position".
-  const Tensor first = Tensor::scalar(static_cast<double>(n), DType::i64, Device::cuda(0));
+  const Tensor first = Tensor::scalar(static_cast<double>(n), DType::i64, current());
   index_map(op, n,
             FindOutside{index.data<std::int64_t>(), bound,
                         reinterpret_cast<unsigned long long*>(first.data<std::int64_t>())});

@@ -30,22 +30,23 @@ void check_cublas(cublasStatus_t status, const char* op) {
               cublasGetStatusName(status), cublasGetStatusString(status));
 }
 
-// One handle, bound to the backend's stream. Never destroyed (the runtime may
-// be gone by static destruction); the mutex serialises calls, as a handle may
-// not be used by two threads at once.
+// One handle per device, bound to that device's stream. Never destroyed (the
+// runtime may be gone by static destruction); the mutex serialises calls, as
+// a handle may not be used by two threads at once.
 struct Blas {
   cublasHandle_t handle = nullptr;
   std::mutex mutex;
 };
 
+// The current device's.
 Blas& blas() {
-  static Blas* b = [] {
+  static PerDevice<Blas> per_device;
+  return per_device.get(current_device(), [] {
     auto* created = new Blas;
     check_cublas(cublasCreate(&created->handle), "matmul: cublasCreate");
     check_cublas(cublasSetStream(created->handle, stream()), "matmul: cublasSetStream");
     return created;
-  }();
-  return *b;
+  });
 }
 
 // One matrix operand as cuBLAS takes it: the transpose of the row-major
@@ -83,7 +84,7 @@ int as_int(std::int64_t value, const char* what) {
 }  // namespace
 
 void CudaKernels::matmul(const Tensor& out, const Tensor& a, const Tensor& b) {
-  check_served("matmul", out, a, b);
+  select_device("matmul", out, a, b);
   const std::int64_t batch = out.size(0), rows = out.size(1), cols = out.size(2);
   const std::int64_t inner = a.size(2);
   if (out.numel() == 0) return;

@@ -221,7 +221,7 @@ struct LayerNormParameterGradBody {
 void CudaKernels::batch_norm(const Tensor& out, const Tensor& mean, const Tensor& invstd,
                              const Tensor& x, const Tensor& weight, const Tensor& bias,
                              double eps) {
-  check_served("batch_norm", out, mean, invstd, x, weight, bias);
+  select_device("batch_norm", out, mean, invstd, x, weight, bias);
   const ChannelLayout layout = channel_layout(x);
   if (layout.channels == 0) return;
   visit_floating(x.dtype(), [&](auto zero) {
@@ -236,7 +236,7 @@ void CudaKernels::batch_norm(const Tensor& out, const Tensor& mean, const Tensor
 void CudaKernels::batch_norm_inference(const Tensor& out, const Tensor& x, const Tensor& weight,
                                        const Tensor& bias, const Tensor& running_mean,
                                        const Tensor& running_var, double eps) {
-  check_served("batch_norm_inference", out, x, weight, bias, running_mean, running_var);
+  select_device("batch_norm_inference", out, x, weight, bias, running_mean, running_var);
   const ChannelLayout layout = channel_layout(x);
   visit_floating(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
@@ -251,7 +251,7 @@ void CudaKernels::batch_norm_backward(const Tensor& grad_x, const Tensor& grad_w
                                       const Tensor& grad_bias, const Tensor& grad_out,
                                       const Tensor& x, const Tensor& weight, const Tensor& mean,
                                       const Tensor& invstd) {
-  check_served("batch_norm_backward", grad_x, grad_weight, grad_bias, grad_out, x, weight, mean,
+  select_device("batch_norm_backward", grad_x, grad_weight, grad_bias, grad_out, x, weight, mean,
                invstd);
   const ChannelLayout layout = channel_layout(x);
   if (layout.channels == 0) return;
@@ -269,7 +269,7 @@ void CudaKernels::batch_norm_backward(const Tensor& grad_x, const Tensor& grad_w
 void CudaKernels::layer_norm(const Tensor& out, const Tensor& mean, const Tensor& rstd,
                              const Tensor& x, const Tensor& weight, const Tensor& bias,
                              double eps) {
-  check_served("layer_norm", out, mean, rstd, x, weight, bias);
+  select_device("layer_norm", out, mean, rstd, x, weight, bias);
   const std::int64_t rows = x.size(0), cols = x.size(1);
   if (rows == 0) return;
   visit_floating(x.dtype(), [&](auto zero) {
@@ -286,7 +286,7 @@ void CudaKernels::layer_norm_backward(const Tensor& grad_x, const Tensor& grad_w
                                       const Tensor& x, const Tensor& weight, const Tensor& mean,
                                       const Tensor& rstd) {
   constexpr const char* op = "layer_norm_backward";
-  check_served(op, grad_x, grad_weight, grad_bias, grad_out, x, weight, mean, rstd);
+  select_device(op, grad_x, grad_weight, grad_bias, grad_out, x, weight, mean, rstd);
   const std::int64_t rows = x.size(0), cols = x.size(1);
   visit_floating(x.dtype(), [&](auto zero) {
     using T = decltype(zero);

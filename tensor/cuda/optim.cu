@@ -33,7 +33,7 @@ T* data_or_null(const Tensor& t) {
 void CudaKernels::sgd_step(const Tensor& param_out, const Tensor& momentum_out,
                            const Tensor& param, const Tensor& grad, const Tensor& momentum,
                            const SgdStepOptions& options) {
-  check_served("sgd_step", param_out, momentum_out, param, grad, momentum);
+  select_device("sgd_step", param_out, momentum_out, param, grad, momentum);
   visit_floating(param.dtype(), [&](auto zero) {
     using T = decltype(zero);
     index_map("sgd_step", param.numel(),

@@ -9,6 +9,10 @@
 
 namespace chase::cuda {
 
+PinnedUploader::PinnedUploader(Device device) : device_(device) {
+  CHASE_CHECK(device.is_cuda(), "pinned upload: expected a CUDA device, got {}", device.str());
+}
+
 PinnedUploader::~PinnedUploader() {
   // No exceptions out of a destructor: a failure here (a dead context) leaves
   // the memory to the driver, which reclaims it with the process.
@@ -38,14 +42,16 @@ void PinnedUploader::reserve(Buffer& buffer, std::size_t bytes) {
     buffer.data = nullptr;
     buffer.bytes = 0;
   }
-  check_cuda(cudaMallocHost(&buffer.data, bytes), "pinned upload: allocating pinned memory");
+  check_cuda(cudaHostAlloc(&buffer.data, bytes, cudaHostAllocPortable),
+             "pinned upload: allocating pinned memory");
   buffer.bytes = bytes;
 }
 
 Tensor PinnedUploader::upload(const Tensor& host) {
   CHASE_CHECK(host.defined() && host.device().is_cpu(),
               "pinned upload: expected a CPU tensor, got {}", host.str());
-  Tensor out = Tensor::empty(host.shape(), host.dtype(), Device::cuda(0));
+  Tensor out = Tensor::empty(host.shape(), host.dtype(), device_);
+  set_device("pinned upload", device_.index);  // the event and the copy belong to device_
   const std::size_t bytes = static_cast<std::size_t>(host.numel()) * element_size(host.dtype());
   if (bytes == 0) return out;
   Buffer& buffer = buffers_[next_];

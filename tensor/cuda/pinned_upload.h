@@ -6,8 +6,9 @@
 //
 // An uploader owns two pinned buffers and alternates between them: a batch is
 // packed into one while the other may still be in flight. The upload is
-// queued on the backend's stream, so the kernels that read the returned
-// tensor run after it arrives. Plain C++ header: callers need no CUDA headers.
+// queued on the device's stream, so the kernels that read the returned
+// tensor run after it arrives. Pinned memory is allocated portable: any GPU's
+// copy engine may read it. Plain C++ header: callers need no CUDA headers.
 #pragma once
 
 #include <array>
@@ -19,12 +20,12 @@ namespace chase::cuda {
 
 class PinnedUploader {
  public:
-  PinnedUploader() = default;
+  explicit PinnedUploader(Device device);  // a CUDA device
   ~PinnedUploader();  // waits for its uploads, then frees the pinned memory
   PinnedUploader(const PinnedUploader&) = delete;
   PinnedUploader& operator=(const PinnedUploader&) = delete;
 
-  // A new tensor on cuda:0 with host's values (host: a CPU tensor, any strides).
+  // A new tensor on the device with host's values (host: a CPU tensor, any strides).
   // Returns once the values are in pinned memory; the transfer itself is asynchronous.
   Tensor upload(const Tensor& host);
 
@@ -38,6 +39,7 @@ class PinnedUploader {
   void wait_until_free(Buffer& buffer);
   void reserve(Buffer& buffer, std::size_t bytes);
 
+  Device device_;
   std::array<Buffer, 2> buffers_;
   std::size_t next_ = 0;
 };

@@ -151,7 +151,7 @@ void average_pool_backward(const char* op, const Tensor& grad_x, const Tensor& g
 
 void CudaKernels::max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& x,
                              const Pool2dOptions& options) {
-  check_served("max_pool2d", out, indices, x);
+  select_device("max_pool2d", out, indices, x);
   const PoolGeometry g = pooling::pool_geometry(x, out);
   visit_floating(out.dtype(), [&](auto zero) {
     using T = decltype(zero);
@@ -164,7 +164,7 @@ void CudaKernels::max_pool2d(const Tensor& out, const Tensor& indices, const Ten
 void CudaKernels::max_pool2d_backward(const Tensor& grad_x, const Tensor& grad_out,
                                       const Tensor& indices) {
   constexpr const char* op = "max_pool2d_backward";
-  check_served(op, grad_x, grad_out, indices);
+  select_device(op, grad_x, grad_out, indices);
   const PoolGeometry g = pooling::pool_geometry(grad_x, grad_out);
   // Indices are the one input whose values address memory: a wrong one would
   // write outside its plane, so they are checked before any write.
@@ -181,23 +181,23 @@ void CudaKernels::max_pool2d_backward(const Tensor& grad_x, const Tensor& grad_o
 }
 
 void CudaKernels::avg_pool2d(const Tensor& out, const Tensor& x, const Pool2dOptions& options) {
-  check_served("avg_pool2d", out, x);
+  select_device("avg_pool2d", out, x);
   average_pool("avg_pool2d", out, x, pooling::fixed_windows(options));
 }
 
 void CudaKernels::avg_pool2d_backward(const Tensor& grad_x, const Tensor& grad_out,
                                       const Pool2dOptions& options) {
-  check_served("avg_pool2d_backward", grad_x, grad_out);
+  select_device("avg_pool2d_backward", grad_x, grad_out);
   average_pool_backward("avg_pool2d_backward", grad_x, grad_out, pooling::fixed_windows(options));
 }
 
 void CudaKernels::adaptive_avg_pool2d(const Tensor& out, const Tensor& x) {
-  check_served("adaptive_avg_pool2d", out, x);
+  select_device("adaptive_avg_pool2d", out, x);
   average_pool("adaptive_avg_pool2d", out, x, AdaptiveWindows{});
 }
 
 void CudaKernels::adaptive_avg_pool2d_backward(const Tensor& grad_x, const Tensor& grad_out) {
-  check_served("adaptive_avg_pool2d_backward", grad_x, grad_out);
+  select_device("adaptive_avg_pool2d_backward", grad_x, grad_out);
   average_pool_backward("adaptive_avg_pool2d_backward", grad_x, grad_out, AdaptiveWindows{});
 }
 

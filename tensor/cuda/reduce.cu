@@ -82,7 +82,7 @@ struct IndexFinish {
 template <class Partial>
 Tensor partials_scratch(std::int64_t count) {
   const auto bytes = static_cast<std::int64_t>(sizeof(Partial)) * count;
-  return Tensor::empty({(bytes + 7) / 8}, DType::i64, Device::cuda(0));
+  return Tensor::empty({(bytes + 7) / 8}, DType::i64, current());
 }
 
 constexpr std::int64_t kMaxGrid = std::int64_t{1} << 20;
@@ -294,7 +294,7 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& x) {
 }  // namespace
 
 void CudaKernels::reduce(ReduceOp op, const Tensor& out, const Tensor& x) {
-  check_served(name(op), out, x);
+  select_device(name(op), out, x);
   visit_dtype(x.dtype(), [&](auto zero) { reduce_typed<decltype(zero)>(op, out, x); });
 }
 

@@ -36,17 +36,17 @@ const DeviceQuery& device_query() {
 void register_backend() {
   static CudaKernels kernels;
   register_cuda_kernels(&kernels);
-  register_allocator(DeviceType::cuda, &caching_allocator());
+  register_cuda_allocators([](int index) -> Allocator& { return caching_allocator(index); });
 }
 
 int device_count() { return device_query().count; }
 
 std::string unavailable_reason() { return device_query().reason; }
 
-void synchronize() { cuda::synchronize("cuda::synchronize"); }
+void synchronize() { synchronize_all("cuda::synchronize"); }
 
-DeviceMemoryStats device_memory_stats() {
-  const CachingAllocator& allocator = caching_allocator();
+DeviceMemoryStats device_memory_stats(int device) {
+  const CachingAllocator& allocator = caching_allocator(device);
   return {allocator.device_allocations(), allocator.reserved_bytes()};
 }
 

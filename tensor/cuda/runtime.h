@@ -1,34 +1,94 @@
-// The GPU this backend serves and the one stream every kernel, copy and
-// library call of chase is queued on. One stream orders all work: a kernel
-// sees the results of everything queued before it, and memory freed by a
-// tensor can be handed to the next allocation at once (its new user's work is
-// queued behind the old user's). The host waits only at the explicit
-// synchronisation points: copies to the host (and so item() and to_vector()),
-// synchronize(), and the few ops that must read a device value to validate
-// their input (indices).
+// The GPUs this backend serves and the stream each one's work is queued on.
+//
+// Every GPU the runtime reports is served: cuda:0 .. cuda:N-1, each with its
+// own stream, caching allocator and cuBLAS/cuDNN handles. A host thread works
+// on one device at a time, its current device: each kernel entry point first
+// selects the device of its tensors (select_device), and stream(), the
+// allocator and the library handles then act on that device.
+//
+// One stream per device orders all of that device's work: a kernel sees the
+// results of everything queued before it, and memory freed by a tensor can
+// be handed to the next allocation at once (its new user's work is queued
+// behind the old user's). The host waits only at the explicit
+// synchronisation points: copies to the host (and so item() and
+// to_vector()), copies between two GPUs, synchronize(), and the few ops that
+// must read a device value to validate their input (indices).
 #pragma once
 
 #include <cuda_runtime_api.h>
+
+#include <mutex>
+#include <vector>
 
 #include "tensor/tensor.h"
 
 namespace chase::cuda {
 
-// The stream of the served device, created on first use.
-cudaStream_t stream();
+// This thread's current device (0 until a device is selected, as in CUDA).
+int current_device();
+Device current();  // the same, as a chase Device
 
-// Every defined tensor must live on the served device, cuda:0: a kernel handed
-// a host pointer would fault and leave the CUDA context unusable. (The
-// allocator interface does not say which device a block is for, so blocks come
-// from the current device, which chase never changes; serving cuda:N needs the
-// device passed down to the allocator.)
-void check_served_tensor(const char* op, const Tensor& t);
+// Throws, naming op, when cuda:`index` is not one of the usable devices.
+void check_usable_device(const char* op, int index);
+
+// Makes cuda:`index` this thread's current device (checked as above).
+void set_device(const char* op, int index);
+
+// Checks that every defined tensor lives on one CUDA device and makes it the
+// current device: a kernel handed memory of another device would fault.
+void select_tensor_device(const char* op, std::initializer_list<const Tensor*> tensors);
 template <class... Tensors>
-void check_served(const char* op, const Tensors&... tensors) {
-  (check_served_tensor(op, tensors), ...);
+void select_device(const char* op, const Tensors&... tensors) {
+  select_tensor_device(op, {&tensors...});
 }
 
-// Blocks the host until every queued kernel and copy has finished.
+// Selects a device for a scope and restores the previous one after it: for
+// the allocator, which may be called with another device current.
+class DeviceGuard {
+ public:
+  DeviceGuard(const char* op, int index);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int previous_;
+};
+
+// The stream of the current device, created on first use.
+cudaStream_t stream();
+
+// Blocks the host until every queued kernel and copy of the current device
+// has finished.
 void synchronize(const char* op);
+// The same for every device that has a stream (all this process used).
+void synchronize_all(const char* op);
+
+// One T per device, made on first use with that device current and never
+// destroyed (the runtime may be gone by static destruction): the streams, the
+// allocators and the library handles.
+template <class T>
+class PerDevice {
+ public:
+  template <class Make>
+  T& get(int index, Make make) {
+    std::lock_guard lock(mutex_);
+    if (index >= static_cast<int>(slots_.size())) slots_.resize(index + 1, nullptr);
+    if (slots_[index] == nullptr) slots_[index] = make();
+    return *slots_[index];
+  }
+
+  // Calls f(index, t) for every T made so far.
+  template <class F>
+  void for_each(F f) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i] != nullptr) f(static_cast<int>(i), *slots_[i]);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<T*> slots_;
+};
 
 }  // namespace chase::cuda

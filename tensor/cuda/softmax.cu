@@ -137,7 +137,7 @@ unsigned int grid_for_rows(std::int64_t rows) {
 
 void CudaKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
-  check_served(op, out, x);
+  select_device(op, out, x);
   const Lanes lanes = lanes_of(x, dim);
   if (lanes.count() == 0 || lanes.length == 0) return;
   visit_floating(x.dtype(), [&](auto zero) {
@@ -155,7 +155,7 @@ void CudaKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, 
 void CudaKernels::softmax_backward(const Tensor& grad_x, const Tensor& grad_out, const Tensor& y,
                                    std::int64_t dim, bool log) {
   const char* op = log ? "log_softmax_backward" : "softmax_backward";
-  check_served(op, grad_x, grad_out, y);
+  select_device(op, grad_x, grad_out, y);
   const Lanes lanes = lanes_of(y, dim);
   if (lanes.count() == 0 || lanes.length == 0) return;
   visit_floating(y.dtype(), [&](auto zero) {

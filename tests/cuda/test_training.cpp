@@ -130,7 +130,7 @@ TEST_CASE("pinned uploads deliver every batch, in order, from strided host tenso
           doctest::skip(no_usable_gpu())) {
   std::vector<Tensor> uploaded, expected;
   {
-    cuda::PinnedUploader uploader;
+    cuda::PinnedUploader uploader(Device::cuda());
     for (int i = 0; i < 5; ++i) {
       // Growing batches make the two buffers grow too.
       const Tensor host = random_tensor({3 + i * 100, 9}, 20 + i, DType::f64).transpose(0, 1);
