@@ -98,16 +98,27 @@ void fold_rows(Out* out, const T* x, std::int64_t rows, std::int64_t length, Fin
 
 constexpr std::int64_t column_block = 256;
 
-// Folds every column of x [M, R, N] (R > 0, N > 1) and writes finish(acc) to
-// out[m, n]. Sums fold into SumFold's accumulator; extrema track value and row.
-template <class T, class Out, class Finish>
-void sum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
-                 std::int64_t inner, Finish finish) {
+// Calls block(m, first, width) for every block of up to column_block
+// neighbouring columns [first, first + width) of every slice m of x
+// [M, R, N], in parallel: blocks write disjoint outputs.
+template <class Block>
+void for_each_column_block(std::int64_t outer, std::int64_t length, std::int64_t inner,
+                           Block block) {
   const std::int64_t blocks_per_slice = (inner + column_block - 1) / column_block;
 #pragma omp parallel for schedule(static) if (outer * length * inner > 32768)
   for (std::int64_t b = 0; b < outer * blocks_per_slice; ++b) {
     const std::int64_t m = b / blocks_per_slice, first = (b % blocks_per_slice) * column_block;
-    const std::int64_t width = std::min(column_block, inner - first);
+    block(m, first, std::min(column_block, inner - first));
+  }
+}
+
+// Folds every column of x [M, R, N] (R > 0, N > 1) into SumFold's
+// accumulator and writes finish(sum) to out[m, n].
+template <class T, class Out, class Finish>
+void sum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
+                 std::int64_t inner, Finish finish) {
+  for_each_column_block(outer, length, inner, [&](std::int64_t m, std::int64_t first,
+                                                  std::int64_t width) {
     Accumulator<T> acc[column_block] = {};
     const T* slice = x + m * length * inner + first;
     for (std::int64_t r = 0; r < length; ++r) {
@@ -116,17 +127,16 @@ void sum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
       for (std::int64_t j = 0; j < width; ++j) acc[j] += row[j];
     }
     for (std::int64_t j = 0; j < width; ++j) out[m * inner + first + j] = finish(acc[j]);
-  }
+  });
 }
 
+// The extreme value of every column and its row, in the order of
+// scalar::more_extreme; writes pick(value, row) to out[m, n].
 template <class T, bool largest, class Out, class Pick>
 void extremum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
                       std::int64_t inner, Pick pick) {
-  const std::int64_t blocks_per_slice = (inner + column_block - 1) / column_block;
-#pragma omp parallel for schedule(static) if (outer * length * inner > 32768)
-  for (std::int64_t b = 0; b < outer * blocks_per_slice; ++b) {
-    const std::int64_t m = b / blocks_per_slice, first = (b % blocks_per_slice) * column_block;
-    const std::int64_t width = std::min(column_block, inner - first);
+  for_each_column_block(outer, length, inner, [&](std::int64_t m, std::int64_t first,
+                                                  std::int64_t width) {
     const T* slice = x + m * length * inner + first;
     T value[column_block];
     std::int64_t index[column_block] = {};
@@ -142,7 +152,7 @@ void extremum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t len
       }
     }
     for (std::int64_t j = 0; j < width; ++j) out[m * inner + first + j] = pick(value[j], index[j]);
-  }
+  });
 }
 
 template <class T>
