@@ -96,7 +96,7 @@ void CachingAllocator::release_cached() {
 
 CachingAllocator& caching_allocator(int device) {
   // Never destroyed: their blocks belong to a runtime that may be gone by then.
-  static PerDevice<CachingAllocator> allocators;
+  static auto& allocators = *new PerDevice<CachingAllocator>;
   return allocators.get(device, [device] {
     check_usable_device("cuda allocator", device);  // a wrong index names itself
     return new CachingAllocator(device);

@@ -91,7 +91,7 @@ struct Dnn {
 
 // The current device's.
 Dnn& dnn() {
-  static PerDevice<Dnn> per_device;
+  static auto& per_device = *new PerDevice<Dnn>;
   return per_device.get(current_device(), [] {
     auto* created = new Dnn;
     check_cudnn(cudnnCreate(&created->handle), "conv2d: cudnnCreate");

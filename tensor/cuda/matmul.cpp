@@ -40,7 +40,7 @@ struct Blas {
 
 // The current device's.
 Blas& blas() {
-  static PerDevice<Blas> per_device;
+  static auto& per_device = *new PerDevice<Blas>;
   return per_device.get(current_device(), [] {
     auto* created = new Blas;
     check_cublas(cublasCreate(&created->handle), "matmul: cublasCreate");

@@ -10,7 +10,9 @@ namespace {
 // stream once asked for: kernels ask for the stream at every launch.
 struct ThreadDevice {
   int index = 0;
-  bool selected = false;  // by set_device (before that, the runtime's default 0)
+  // By set_device. Unselected, index is 0 but the runtime's device may be
+  // the one a DeviceGuard left (see its destructor).
+  bool selected = false;
   cudaStream_t stream = nullptr;
 };
 thread_local ThreadDevice thread_device;
@@ -20,7 +22,7 @@ struct Stream {
 };
 
 PerDevice<Stream>& streams() {
-  static PerDevice<Stream> per_device;
+  static auto& per_device = *new PerDevice<Stream>;
   return per_device;
 }
 
@@ -72,11 +74,19 @@ void select_tensor_device(const char* op, std::initializer_list<const Tensor*> t
   if (first != nullptr) set_device(op, first->device().index);
 }
 
-DeviceGuard::DeviceGuard(const char* op, int index) : previous_(thread_device.index) {
+DeviceGuard::DeviceGuard(const char* op, int index)
+    : previous_(thread_device.selected ? thread_device.index : -1) {
   set_device(op, index);
 }
 
 DeviceGuard::~DeviceGuard() {
+  if (previous_ == -1) {
+    // Restoring the runtime's default, cuda:0, would create a context (and
+    // spend its memory) on a GPU this thread may never use. Unselected, the
+    // next set_device calls cudaSetDevice whatever the index.
+    thread_device = {};
+    return;
+  }
   if (previous_ == thread_device.index) return;
   // No exceptions out of a destructor; the previous device was usable before.
   if (cudaSetDevice(previous_) == cudaSuccess) thread_device = {previous_, true, nullptr};
@@ -84,8 +94,9 @@ DeviceGuard::~DeviceGuard() {
 
 cudaStream_t stream() {
   if (thread_device.stream == nullptr) {
-    // The runtime's current device is this thread's index: both start at 0
-    // and only set_device (and DeviceGuard) change them.
+    // Once selected, the runtime's current device is this thread's index:
+    // only set_device and DeviceGuard change either.
+    set_device("cuda stream", thread_device.index);
     thread_device.stream = stream_of(thread_device.index);
   }
   return thread_device.stream;
@@ -94,8 +105,10 @@ cudaStream_t stream() {
 void synchronize(const char* op) { check_cuda(cudaStreamSynchronize(stream()), op); }
 
 void synchronize_all(const char* op) {
-  streams().for_each(
-      [op](int, const Stream& s) { check_cuda(cudaStreamSynchronize(s.handle), op); });
+  streams().for_each([op](int index, const Stream& s) {
+    const DeviceGuard on(op, index);  // not cuda:0 by default: it may have no context
+    check_cuda(cudaStreamSynchronize(s.handle), op);
+  });
 }
 
 }  // namespace chase::cuda

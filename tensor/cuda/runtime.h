@@ -52,7 +52,7 @@ class DeviceGuard {
   DeviceGuard& operator=(const DeviceGuard&) = delete;
 
  private:
-  int previous_;
+  int previous_;  // -1: the thread had selected no device
 };
 
 // The stream of the current device, created on first use.
@@ -66,16 +66,23 @@ void synchronize_all(const char* op);
 
 // One T per device, made on first use with that device current and never
 // destroyed (the runtime may be gone by static destruction): the streams, the
-// allocators and the library handles.
+// allocators and the library handles. The PerDevice itself must outlive
+// static destruction too (`static auto& x = *new PerDevice<T>`): a tensor
+// freed then still looks up its allocator here.
 template <class T>
 class PerDevice {
  public:
+  // make() runs before a slot is made: an index it refuses (the allocator's
+  // check) leaves none, rather than a write at slot -1 or 2^31 slots.
   template <class Make>
   T& get(int index, Make make) {
     std::lock_guard lock(mutex_);
-    if (index >= static_cast<int>(slots_.size())) slots_.resize(index + 1, nullptr);
-    if (slots_[index] == nullptr) slots_[index] = make();
-    return *slots_[index];
+    const auto slot = static_cast<std::size_t>(index);
+    if (index >= 0 && slot < slots_.size() && slots_[slot] != nullptr) return *slots_[slot];
+    T* made = make();
+    if (slot >= slots_.size()) slots_.resize(slot + 1, nullptr);
+    slots_[slot] = made;
+    return *made;
   }
 
   // Calls f(index, t) for every T made so far.

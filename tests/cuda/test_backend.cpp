@@ -1,6 +1,7 @@
 // The backend's wiring, which holds on any machine: registration, the
 // allocator's size buckets, and clear errors for devices that are not usable
 // (every index where there is no GPU).
+#include <climits>
 #include <string>
 
 #include "tensor/allocator.h"
@@ -21,10 +22,14 @@ TEST_CASE("a device index past the usable GPUs is refused, naming it and why") {
   const int count = cuda::device_count();
   const std::string why = count == 0 ? "no usable CUDA device: " + cuda::unavailable_reason()
                                      : fmt::format("this machine has cuda:0 .. cuda:{}", count - 1);
-  const std::string expected =
-      fmt::format("cuda allocator: cuda:{} is not a usable device ({})", count, why);
-  CHECK_THROWS_WITH_AS(Tensor::empty({4}, DType::f32, Device::cuda(count)),
-                       doctest::Contains(expected.c_str()), Error);
+  // Device::cuda takes any int: negative and huge indices are refused before
+  // the allocators' per-device table is indexed or grown.
+  for (int index : {count, -1, INT_MAX}) {
+    const std::string expected =
+        fmt::format("cuda allocator: cuda:{} is not a usable device ({})", index, why);
+    CHECK_THROWS_WITH_AS(Tensor::empty({4}, DType::f32, Device::cuda(index)),
+                         doctest::Contains(expected.c_str()), Error);
+  }
 }
 
 TEST_CASE("the device query answers without throwing, with a reason when there is no GPU") {

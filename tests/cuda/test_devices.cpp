@@ -2,8 +2,12 @@
 // handles, and an op runs on the device of its tensors. These cases need two
 // GPUs and are skipped elsewhere; test_backend.cpp checks, on any machine,
 // that an index past the usable GPUs is refused.
+#include <exception>
+#include <thread>
+
 #include "autograd/functions.h"
 #include "tensor/allocator.h"
+#include "tensor/cuda/pinned_upload.h"
 #include "tests/cuda/cuda_test_util.h"
 
 using namespace chase;
@@ -68,4 +72,39 @@ TEST_CASE("a model trains on the second GPU as on the CPU" *
     return weight.grad().to(Device::cpu());
   };
   check_close(step(Device::cuda(1)), step(Device::cpu()), 1e-12, 1e-12, "gradient on cuda:1");
+}
+
+TEST_CASE("pinned uploads and convolutions run on the second GPU with cuda:0 current" *
+          doctest::skip(fewer_than_two_gpus())) {
+  // f64: cuDNN's sums differ from the reference's only in their order.
+  const Tensor x = random_tensor({2, 3, 9, 9}, 6, DType::f64);
+  const Tensor w = random_tensor({4, 3, 3, 3}, 7, DType::f64);
+  const Tensor expected = conv2d(x, w, {}, {.padding = {1, 1}});
+  const Device second = Device::cuda(1);
+  CHECK(sum(x.to(Device::cuda(0))).defined());  // leaves cuda:0 this thread's device
+  cuda::PinnedUploader uploader(second);
+  const Tensor uploaded = uploader.upload(x);
+  CHECK(uploaded.device() == second);
+  const Tensor y = conv2d(uploaded, w.to(second), {}, {.padding = {1, 1}});
+  check_close(y.to(Device::cpu()), expected, 1e-12, 1e-12, "conv2d on cuda:1");
+}
+
+TEST_CASE("a new thread whose first tensor is on cuda:1 then computes on both GPUs" *
+          doctest::skip(fewer_than_two_gpus())) {
+  // The allocator's device guard leaves such a thread without a selected
+  // device; a kernel launched with the runtime still on the other GPU fails.
+  std::vector<double> totals;
+  std::exception_ptr failure;
+  std::thread worker([&] {
+    try {
+      const Tensor first = Tensor::empty({3}, DType::f32, Device::cuda(1));
+      for (int index : {0, 1})
+        totals.push_back(sum(ones({5}, DType::f32, Device::cuda(index))).item());
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
+  CHECK(totals == std::vector<double>{5.0, 5.0});
 }
