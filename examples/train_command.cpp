@@ -42,7 +42,7 @@ cli::ArgParser make_parser() {
       .option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or every core)")
       .option("workers", "N", "data-loading threads (0: load on the training thread)",
               std::to_string(defaults.workers))
-      .option("device", "DEVICE", "cpu | cuda", defaults.device)
+      .option("device", "DEVICE", "cpu | cuda | cuda:N", defaults.device)
       .option("cpu-kernels", "KIND", "dnnl (oneDNN) | reference (plain loops, slow)",
               defaults.cpu_kernels == CpuBackend::dnnl ? "dnnl" : "reference")
       .option("log-every", "N", "steps between progress lines", std::to_string(defaults.log_every))
@@ -70,7 +70,7 @@ train::TrainConfig to_config(const cli::ParsedArgs& parsed) {
   config.seed = static_cast<std::uint64_t>(seed);
   if (parsed.has("threads")) config.threads = static_cast<int>(parsed.integer("threads"));
   config.workers = static_cast<int>(parsed.integer("workers"));
-  config.device = parsed.choice("device", std::vector<std::string>{"cpu", "cuda"});
+  config.device = parsed.string("device");
   config.cpu_kernels =
       parsed.choice("cpu-kernels", std::vector<std::string>{"dnnl", "reference"}) == "dnnl"
           ? CpuBackend::dnnl

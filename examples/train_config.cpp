@@ -21,8 +21,11 @@ void validate(const TrainConfig& config) {
   CHASE_CHECK(config.threads >= 0, "--threads must be non-negative, got {}", config.threads);
   CHASE_CHECK(config.workers >= 0, "--workers must be non-negative, got {}", config.workers);
   CHASE_CHECK(config.log_every >= 1, "--log-every must be at least 1, got {}", config.log_every);
-  CHASE_CHECK(config.device == "cpu" || config.device == "cuda",
-              "--device must be cpu or cuda, got '{}'", config.device);
+  try {
+    parse_device(config.device);
+  } catch (const Error& e) {
+    throw Error(fmt::format("--device: {}", e.what()));
+  }
   CHASE_CHECK(config.cpu_kernels == CpuBackend::reference || dnnl_available(),
               "--cpu-kernels dnnl: this build of chase has no oneDNN backend");
 }

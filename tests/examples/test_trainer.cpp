@@ -172,7 +172,25 @@ TEST_CASE("trainer: refusals name the problem") {
   bad.warmup_epochs = 3;
   CHECK_THROWS_WITH_AS(run_training(bad, data, ignore),
                        "--warmup-epochs must lie in [0, --epochs = 2], got 3", Error);
+  auto unknown_device = small_config("unknown_device");
+  unknown_device.device = "gpu1";
+  CHECK_THROWS_WITH_AS(run_training(unknown_device, data, ignore),
+                       "--device: device: cannot parse 'gpu1', expected cpu, cuda or cuda:N",
+                       Error);
 }
+
+#ifdef CHASE_WITH_CUDA
+TEST_CASE("trainer: --device cuda:N past the usable GPUs names them" *
+          doctest::skip(!gpu_usable())) {
+  auto config = small_config("cuda_past_last");
+  config.device = fmt::format("cuda:{}", cuda::device_count());
+  CHECK_THROWS_WITH_AS(run_training(config, small_recipe(100, 50), ignore),
+                       doctest::Contains(fmt::format("only {} CUDA device(s) found",
+                                                     cuda::device_count())
+                                             .c_str()),
+                       Error);
+}
+#endif
 
 TEST_CASE("trainer: --device cuda is refused with the reason where no GPU is usable" *
           doctest::skip(gpu_usable())) {
