@@ -14,8 +14,6 @@ namespace {
 using Grads = std::vector<Tensor>;
 using Needs = std::vector<bool>;
 
-Tensor one_minus(const Tensor& t) { return add(neg(t), 1.0); }
-
 }  // namespace
 
 // ---- unary ------------------------------------------------------------------------
@@ -81,7 +79,7 @@ Variable sigmoid(const Variable& x) {
   Tensor y = sigmoid(value_of(x, "sigmoid"));
   // d sigmoid(x) = y (1 - y)
   return record("sigmoid", y, {x}, [y](const Tensor& g, const Needs&) {
-    return Grads{mul(g, mul(y, one_minus(y)))};
+    return Grads{sigmoid_backward(g, y)};
   });
 }
 
@@ -89,7 +87,7 @@ Variable tanh(const Variable& x) {
   Tensor y = tanh(value_of(x, "tanh"));
   // d tanh(x) = 1 - y^2
   return record("tanh", y, {x}, [y](const Tensor& g, const Needs&) {
-    return Grads{mul(g, one_minus(mul(y, y)))};
+    return Grads{tanh_backward(g, y)};
   });
 }
 

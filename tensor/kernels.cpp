@@ -40,6 +40,8 @@ const char* name(BinaryOp op) {
     case BinaryOp::gt: return "gt";
     case BinaryOp::ge: return "ge";
     case BinaryOp::gelu_backward: return "gelu_backward";
+    case BinaryOp::tanh_backward: return "tanh_backward";
+    case BinaryOp::sigmoid_backward: return "sigmoid_backward";
   }
   return "?";
 }

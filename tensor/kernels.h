@@ -23,6 +23,8 @@ enum class BinaryOp {
   add, sub, mul, div, pow, maximum, minimum,
   eq, ne, lt, le, gt, ge,  // 1 where true, 0 where false, in the output dtype
   gelu_backward,           // a * gelu'(b): grad_out * d gelu(x)/dx
+  tanh_backward,           // a * (1 - b^2): grad_out * d tanh(x)/dx from the output b
+  sigmoid_backward,        // a * b (1 - b): grad_out * d sigmoid(x)/dx from the output b
 };
 
 enum class ReduceOp { sum, mean, max, min, argmax, argmin };
@@ -37,7 +39,8 @@ constexpr bool needs_floating(UnaryOp op) {
   return !(op == UnaryOp::neg || op == UnaryOp::abs || op == UnaryOp::sign || op == UnaryOp::relu);
 }
 constexpr bool needs_floating(BinaryOp op) {
-  return op == BinaryOp::div || op == BinaryOp::pow || op == BinaryOp::gelu_backward;
+  return op == BinaryOp::div || op == BinaryOp::pow || op == BinaryOp::gelu_backward ||
+         op == BinaryOp::tanh_backward || op == BinaryOp::sigmoid_backward;
 }
 
 // Calls f(std::integral_constant<UnaryOp, op>{}): the op as a compile-time
@@ -80,6 +83,10 @@ decltype(auto) visit_binary_op(BinaryOp op, F&& f) {
     case BinaryOp::ge: return f(std::integral_constant<BinaryOp, BinaryOp::ge>{});
     case BinaryOp::gelu_backward:
       return f(std::integral_constant<BinaryOp, BinaryOp::gelu_backward>{});
+    case BinaryOp::tanh_backward:
+      return f(std::integral_constant<BinaryOp, BinaryOp::tanh_backward>{});
+    case BinaryOp::sigmoid_backward:
+      return f(std::integral_constant<BinaryOp, BinaryOp::sigmoid_backward>{});
   }
   return f(std::integral_constant<BinaryOp, BinaryOp::add>{});
 }

@@ -79,8 +79,12 @@ Tensor gt(const Tensor& a, double b);
 Tensor lt(const Tensor& a, double b);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor clamp(const Tensor& x, std::optional<double> low, std::optional<double> high);
-// grad_out * gelu'(x), the kernel behind gelu's backward.
+// The gradients of gelu, tanh and sigmoid in one pass each: grad_out * gelu'(x)
+// from the input x; grad_out * (1 - y^2) and grad_out * y (1 - y) from the
+// output y.
 Tensor gelu_backward(const Tensor& grad_out, const Tensor& x);
+Tensor tanh_backward(const Tensor& grad_out, const Tensor& y);
+Tensor sigmoid_backward(const Tensor& grad_out, const Tensor& y);
 
 // ===== reductions over any set of dims (empty dims = all) ==============================
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);

@@ -99,10 +99,17 @@ CHASE_HOST_DEVICE T binary_value(T a, T b) {
     return T(a > b);
   } else if constexpr (op == BinaryOp::ge) {
     return T(a >= b);
-  } else {
+  } else if constexpr (op == BinaryOp::gelu_backward) {
     // d/dx [x Phi(x)] = Phi(x) + x phi(x); a is the incoming gradient, b is x.
-    static_assert(op == BinaryOp::gelu_backward);
     return a * (normal_cdf(b) + b * normal_pdf(b));
+  } else if constexpr (op == BinaryOp::tanh_backward) {
+    // d tanh = 1 - y^2 for y = tanh(x) = b. An explicit fma, so that no
+    // compiler contracts it on one device and not on the other.
+    return a * std::fma(-b, b, T(1));
+  } else {
+    // d sigmoid = y (1 - y) for y = sigmoid(x) = b.
+    static_assert(op == BinaryOp::sigmoid_backward);
+    return a * (b * (T(1) - b));
   }
 }
 

@@ -140,4 +140,12 @@ Tensor gelu_backward(const Tensor& grad_out, const Tensor& x) {
   return binary_op(BinaryOp::gelu_backward, grad_out, x);
 }
 
+Tensor tanh_backward(const Tensor& grad_out, const Tensor& y) {
+  return binary_op(BinaryOp::tanh_backward, grad_out, y);
+}
+
+Tensor sigmoid_backward(const Tensor& grad_out, const Tensor& y) {
+  return binary_op(BinaryOp::sigmoid_backward, grad_out, y);
+}
+
 }  // namespace chase

@@ -124,6 +124,8 @@ TEST_CASE("binary ops with broadcasting and views, in every dtype they take" * d
       {"ne", ne, true, true},           {"lt", lt, true, true},
       {"le", le, true, true},           {"gt", gt, true, true},
       {"ge", ge, true, true},           {"gelu_backward", gelu_backward, false, false},
+      {"tanh_backward", tanh_backward, true, false},
+      {"sigmoid_backward", sigmoid_backward, true, false},
   };
   std::uint64_t seed = 100;
   for (DType dtype : {DType::f32, DType::f64, DType::i64}) {

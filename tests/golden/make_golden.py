@@ -262,6 +262,15 @@ def elementwise_cases():
     xv = f64(x).requires_grad_()
     F.gelu(xv, approximate="none").backward(f64(g))
     cases.append(case(name, "gelu_backward", {"grad_out": g, "x": x}, {"out": xv.grad}))
+
+    # From the forward's output y (an f32 input like any other), through
+    # PyTorch's own kernels for these gradients.
+    for op, forward, backward in [("tanh_backward", torch.tanh, torch.ops.aten.tanh_backward),
+                                  ("sigmoid_backward", torch.sigmoid,
+                                   torch.ops.aten.sigmoid_backward)]:
+        rng = Rng(op)
+        y, g = forward(rng.uniform([3, 5], -5, 5)), rng.uniform([3, 5])
+        cases.append(case(op, op, {"grad_out": g, "y": y}, {"out": backward(f64(g), f64(y))}))
     return cases
 
 

@@ -95,6 +95,12 @@ TEST_CASE_FIXTURE(ReferenceBackend, "binary ops give hand-computed values in f32
     check_values(gelu_backward(grad, x),
                  {0.5, 2.166630941175373, -0.041657735293843146, -1.037611085908145}, {4}, dtype,
                  "gelu_backward");
+    // From the outputs y: grad (1 - y^2) and grad y (1 - y).
+    auto y = Tensor::from_vector({0, 0.5, -0.75, 1}, {4}, dtype);
+    check_values(tanh_backward(grad, y), {1, 1.5, 0.21875, 0}, {4}, dtype, "tanh_backward");
+    auto p = Tensor::from_vector({0.5, 0.25, 0.75, 1}, {4}, dtype);
+    check_values(sigmoid_backward(grad, p), {0.25, 0.375, 0.09375, 0}, {4}, dtype,
+                 "sigmoid_backward");
   }
 }
 
@@ -104,6 +110,17 @@ TEST_CASE_FIXTURE(ReferenceBackend,
   const double h = 1e-6;
   auto numeric = div(sub(gelu(add(x, h)), gelu(sub(x, h))), 2 * h);
   check_close(gelu_backward(ones_like(x), x), numeric, 1e-8, 1e-9);
+}
+
+TEST_CASE_FIXTURE(ReferenceBackend,
+                  "tanh_backward and sigmoid_backward are the derivatives from the outputs "
+                  "(central differences, f64)") {
+  auto x = Tensor::from_vector({-6, -1.2, -0.1, 0, 0.3, 0.8, 2.2, 9}, {8}, DType::f64);
+  const double h = 1e-6;
+  check_close(tanh_backward(ones_like(x), tanh(x)),
+              div(sub(tanh(add(x, h)), tanh(sub(x, h))), 2 * h), 1e-8, 1e-9, "tanh");
+  check_close(sigmoid_backward(ones_like(x), sigmoid(x)),
+              div(sub(sigmoid(add(x, h)), sigmoid(sub(x, h))), 2 * h), 1e-8, 1e-9, "sigmoid");
 }
 
 TEST_CASE_FIXTURE(ReferenceBackend, "maximum and minimum propagate NaN from either side") {

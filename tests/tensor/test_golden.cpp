@@ -45,6 +45,12 @@ void add_elementwise(Registry& r) {
   r["gelu_backward"] = [](const GoldenCase& c, DType dt) {
     check_golden(gelu_backward(c.input("grad_out", dt), c.input("x", dt)), c, "out", dt);
   };
+  r["tanh_backward"] = [](const GoldenCase& c, DType dt) {
+    check_golden(tanh_backward(c.input("grad_out", dt), c.input("y", dt)), c, "out", dt);
+  };
+  r["sigmoid_backward"] = [](const GoldenCase& c, DType dt) {
+    check_golden(sigmoid_backward(c.input("grad_out", dt), c.input("y", dt)), c, "out", dt);
+  };
   const std::map<std::string, ScalarFn> scalar = {
       {"add_scalar", add},        {"sub_scalar", sub}, {"mul_scalar", mul}, {"div_scalar", div},
       {"pow_scalar", chase::pow}, {"gt_scalar", gt},   {"lt_scalar", lt}};
