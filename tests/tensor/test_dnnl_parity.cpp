@@ -13,6 +13,9 @@
 // 3.4 ulp or 4e-7 absolute of f64 on these ranges, checked at 1e-5.
 #ifdef CHASE_WITH_DNNL
 
+#include <omp.h>
+
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -97,6 +100,60 @@ TEST_CASE("dnnl conv2d primitives of equal shapes but different options do not c
                            conv2d(x, w, {}, padded)};
       },
       kReductionTol, "interleaved options");
+}
+
+// The depthwise 3x3 loops of the oneDNN backend (depthwise3x3.h) take planes
+// at most four wide in pairs and wider ones in groups of eight columns.
+const Shape kNarrowPlanes{2, 3, 4, 4}, kWidePlanes{2, 3, 5, 10};
+
+TEST_CASE("dnnl depthwise 3x3 keeps an infinite plane out of its neighbours") {
+  // The loops read across plane edges and clear what they read there; an inf
+  // in channel 1 multiplied by a zero would make channels 0 and 2 NaN.
+  const Conv2dOptions options{{1, 1}, {1, 1}, {1, 1}, 3};
+  for (const Shape& shape : {kNarrowPlanes, kWidePlanes}) {
+    auto x = random_tensor(shape, 31), grad_out = random_tensor(shape, 32);
+    auto w = random_tensor({3, 1, 3, 3}, 33), bias = random_tensor({3}, 34);
+    fill_(x.narrow(1, 1, 1), INFINITY);
+    fill_(grad_out.narrow(1, 1, 1), INFINITY);
+    const auto finite_channels = [](const Tensor& t, std::int64_t dim) {
+      return std::vector{t.narrow(dim, 0, 1), t.narrow(dim, 2, 1)};
+    };
+    const auto name = to_string(shape);
+    check_parity([&] { return finite_channels(conv2d(x, w, bias, options), 1); }, kReductionTol,
+                 name + ": forward");
+    check_parity(
+        [&] { return finite_channels(conv2d_backward_input(grad_out, w, shape, options), 1); },
+        kReductionTol, name + ": input gradient");
+    check_parity(
+        [&] { return finite_channels(conv2d_backward_weight(grad_out, x, w.shape(), options), 0); },
+        kReductionTol, name + ": weight gradient");
+  }
+}
+
+TEST_CASE("dnnl depthwise 3x3 gives the same bits on any number of threads") {
+  const Conv2dOptions options{{1, 1}, {1, 1}, {1, 1}, 6};
+  ScopedCpuBackend dnnl(CpuBackend::dnnl);
+  for (Shape shape : {kNarrowPlanes, kWidePlanes}) {
+    shape[0] = 64;  // enough work for the loops to start their threads
+    shape[1] = 6;
+    auto x = random_tensor(shape, 41), grad_out = random_tensor(shape, 42);
+    auto w = random_tensor({6, 1, 3, 3}, 43), bias = random_tensor({6}, 44);
+    const auto passes = [&] {
+      return std::vector{conv2d(x, w, bias, options),
+                         conv2d_backward_input(grad_out, w, shape, options),
+                         conv2d_backward_weight(grad_out, x, w.shape(), options)};
+    };
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const auto one_thread = passes();
+    // Three threads split the planes and channels unlike one or two.
+    omp_set_num_threads(3);
+    const auto three_threads = passes();
+    omp_set_num_threads(threads);
+    for (std::size_t i = 0; i < one_thread.size(); ++i)
+      CHECK_MESSAGE(one_thread[i].to_vector() == three_threads[i].to_vector(),
+                    to_string(shape) << ": pass " << i);
+  }
 }
 
 TEST_CASE("dnnl matmul matches the reference on odd, transposed and broadcast operands") {

@@ -11,6 +11,7 @@
 //   1x1 48->24 16x16:  0.43 0.39 0.39  vs  0.21 0.18 0.41
 //   1x1 24->12 32x32:  1.25 1.12 0.95  vs  0.33 0.25 0.27
 // Reordered copies live in reused buffers (scratch.h).
+#include "tensor/cpu/dnnl/depthwise3x3.h"
 #include "tensor/cpu/dnnl/dnnl_kernels.h"
 #include "tensor/cpu/dnnl/engine.h"
 #include "tensor/cpu/dnnl/layout.h"
@@ -131,6 +132,8 @@ bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors) {
 void DnnlKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
                          const Conv2dOptions& options) {
   if (!runs_on_dnnl({&out, &x, &w, &bias})) return RefKernels::conv2d(out, x, w, bias, options);
+  if (is_depthwise3x3_same(x.shape(), w.shape(), options))
+    return depthwise3x3_forward(out, x, w, bias);
   const bool with_bias = bias.defined();
   using Forward = ConvPrimitive<dnnl::convolution_forward>;
   auto conv = PrimitiveCache<Forward>::get(
@@ -151,6 +154,8 @@ void DnnlKernels::conv2d_backward_input(const Tensor& grad_x, const Tensor& grad
                                         const Tensor& w, const Conv2dOptions& options) {
   if (!runs_on_dnnl({&grad_x, &grad_out, &w}))
     return RefKernels::conv2d_backward_input(grad_x, grad_out, w, options);
+  if (is_depthwise3x3_same(grad_x.shape(), w.shape(), options))
+    return depthwise3x3_backward_input(grad_x, grad_out, w);
   using BackwardInput = ConvPrimitive<dnnl::convolution_backward_data>;
   auto conv = PrimitiveCache<BackwardInput>::get(
       conv_key(grad_x.shape(), w.shape(), grad_out.shape(), options, false), [&] {
@@ -171,6 +176,8 @@ void DnnlKernels::conv2d_backward_weight(const Tensor& grad_w, const Tensor& gra
                                          const Tensor& x, const Conv2dOptions& options) {
   if (!runs_on_dnnl({&grad_w, &grad_out, &x}))
     return RefKernels::conv2d_backward_weight(grad_w, grad_out, x, options);
+  if (is_depthwise3x3_same(x.shape(), grad_w.shape(), options))
+    return depthwise3x3_backward_weight(grad_w, grad_out, x);
   using BackwardWeight = ConvPrimitive<dnnl::convolution_backward_weights>;
   auto conv = PrimitiveCache<BackwardWeight>::get(
       conv_key(x.shape(), grad_w.shape(), grad_out.shape(), options, false), [&] {
