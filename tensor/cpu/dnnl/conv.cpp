@@ -11,6 +11,19 @@
 //   1x1 48->24 16x16:  0.43 0.39 0.39  vs  0.21 0.18 0.41
 //   1x1 24->12 32x32:  1.25 1.12 0.95  vs  0.33 0.25 0.27
 // Reordered copies live in reused buffers (scratch.h).
+//
+// Depthwise 3x3 convolutions with stride, padding and dilation 1 (CHASE's
+// stem, GAL's positional encoding) run in hand-written loops on NCHW instead
+// (depthwise3x3.h). Measured on the same machine, two threads, batch 64, ms
+// for forward / input gradient / weight gradient, loops vs oneDNN:
+//   64 ch 16x16:   0.10 0.10 0.10     vs  0.16 0.19-0.22 0.16-0.54
+//   32 ch 32x32:   0.20 0.20 0.21     vs  0.50-0.64 0.54-0.75 0.72-1.2
+//   256 ch 4x4:    0.063 0.065 0.068  vs  0.050 0.08 0.052-0.17
+// oneDNN's ranges come from its reorders: the blocked copies they write are
+// read by the primitive's threads partly on the other core, and on these
+// virtual machines reading another core's writes intermittently costs 2.5x
+// more (0.035 -> 0.095 ms per 4 MiB), which triples its weight gradient. The
+// forward pass of planes at most four wide stays on oneDNN, faster either way.
 #include "tensor/cpu/dnnl/depthwise3x3.h"
 #include "tensor/cpu/dnnl/dnnl_kernels.h"
 #include "tensor/cpu/dnnl/engine.h"
@@ -121,6 +134,10 @@ ConvPrimitive<Primitive> make_conv(const ConvGeometry& g, const PrimitiveDesc& p
           Relayout::for_output(out_produced, plain_desc(out_dims), ScratchSlot::third_operand)};
 }
 
+// Planes at most this wide run the depthwise forward pass faster in oneDNN
+// (see the file comment).
+constexpr std::int64_t kDepthwiseForwardMinWidth = 5;
+
 bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors) {
   for (const Tensor* t : tensors)
     if (t->defined() && t->numel() == 0) return false;
@@ -132,7 +149,8 @@ bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors) {
 void DnnlKernels::conv2d(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& bias,
                          const Conv2dOptions& options) {
   if (!runs_on_dnnl({&out, &x, &w, &bias})) return RefKernels::conv2d(out, x, w, bias, options);
-  if (is_depthwise3x3_same(x.shape(), w.shape(), options))
+  if (is_depthwise3x3_same(x.shape(), w.shape(), options) &&
+      x.size(3) >= kDepthwiseForwardMinWidth)
     return depthwise3x3_forward(out, x, w, bias);
   const bool with_bias = bias.defined();
   using Forward = ConvPrimitive<dnnl::convolution_forward>;

@@ -2,8 +2,8 @@
 //
 // Each pass walks planes top to bottom in vectors of eight lanes: eight
 // columns of one row, or, for planes at most four wide, four columns of the
-// same row of two planes side by side (a lane per column would leave half of
-// them idle on the 4x4 planes CHASE ends with). Each input row under the
+// same row of one channel in two consecutive images (a lane per column would
+// leave half of them idle on the 4x4 planes CHASE ends with). Each input row under the
 // lanes is loaded once, as three vectors shifted by one column: row r shifted
 // by kx - 1 meets kernel row ky in output row r + 1 - ky. So the forward pass
 // keeps the partial sums of three output rows in registers and completes one
@@ -55,20 +55,25 @@ Lanes load_halves(const float* low, const float* high) {
 }
 
 // Stores the first n lanes of v; the others would overwrite the next row.
-void store(float* p, const Lanes& v, std::int64_t n) {
-  if (n == kLanes) {
-    *reinterpret_cast<UnalignedLanes*>(p) = v;
-    return;
-  }
+// The partial case stays out of line: indexing lanes would otherwise send
+// every vector through memory.
+template <class Vector>
+[[gnu::noinline]] void store_partial(float* p, Vector v, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) p[i] = v[i];
 }
 
+void store(float* p, const Lanes& v, std::int64_t n) {
+  if (n == kLanes)
+    *reinterpret_cast<UnalignedLanes*>(p) = v;
+  else
+    store_partial(p, v, n);
+}
+
 void store(float* p, const HalfLanes& v, std::int64_t n) {
-  if (n == kHalf) {
+  if (n == kHalf)
     *reinterpret_cast<UnalignedHalf*>(p) = v;
-    return;
-  }
-  for (std::int64_t i = 0; i < n; ++i) p[i] = v[i];
+  else
+    store_partial(p, v, n);
 }
 
 // The lanes of v where mask is set, zero elsewhere.
@@ -129,23 +134,23 @@ struct TwoPlanes {
   }
 };
 
-// Input row r under the lanes, shifted by kx - 1 = -1, 0, +1 columns.
-template <class Walk>
+// Input row r under the lanes, shifted by kx - 1 = -1, 0, +1 columns. Lanes
+// past the row's end keep what they read unless kClearPastEnd: the
+// correlation never stores them, the weight gradient would add them up.
+template <bool kClearPastEnd, class Walk>
 std::array<Lanes, 3> row_window(const Walk& walk, std::int64_t r) {
-  return {masked(walk.row(r, -1), walk.masks.left), masked(walk.row(r, 0), walk.masks.center),
+  const Lanes center = walk.row(r, 0);
+  return {masked(walk.row(r, -1), walk.masks.left),
+          kClearPastEnd ? masked(center, walk.masks.center) : center,
           masked(walk.row(r, 1), walk.masks.right)};
 }
 
-// A kernel as lanes: kernel[ky][kx], each lane its plane's tap.
+// A kernel as lanes: kernel[ky][kx] in every lane.
 using Kernel = std::array<std::array<Lanes, 3>, 3>;
 
-Kernel kernel_of(const float* low, const float* high, bool flipped) {
+Kernel kernel_of(const float* taps, bool flipped) {
   Kernel k;
-  for (std::int64_t t = 0; t < kTaps; ++t) {
-    const auto tap = flipped ? kTaps - 1 - t : t;
-    const float a = low[tap], b = high[tap];
-    k[t / 3][t % 3] = Lanes{a, a, a, a, b, b, b, b};
-  }
+  for (std::int64_t t = 0; t < kTaps; ++t) k[t / 3][t % 3] = Lanes{} + taps[flipped ? kTaps - 1 - t : t];
   return k;
 }
 
@@ -160,7 +165,7 @@ void correlate(const Walk& walk, const Kernel& k, const Lanes& start, std::int64
   // Partial sums of output rows r - 1 and r when input row r comes in.
   Lanes above{}, here = start;
   for (std::int64_t r = 0; r < h; ++r) {
-    const auto x = row_window(walk, r);
+    const auto x = row_window<false>(walk, r);
     const Lanes below = add_row(start, k[0], x);
     here = add_row(here, k[1], x);
     above = add_row(above, k[2], x);
@@ -180,7 +185,7 @@ void add_weight_grad(Kernel& sums, const Walk& x, const Walk& grad, std::int64_t
   Lanes above{}, here = grad_row(0);
   for (std::int64_t r = 0; r < h; ++r) {
     const Lanes below = grad_row(r + 1);
-    const auto window = row_window(x, r);
+    const auto window = row_window<true>(x, r);
     for (std::int64_t kx = 0; kx < 3; ++kx) {
       sums[0][kx] += below * window[kx];
       sums[1][kx] += here * window[kx];
@@ -222,39 +227,45 @@ class PlaneReader {
   std::vector<float> copy_;
 };
 
-// out = bias + in (*) kernel for every plane; kernels [C, 1, 3, 3].
+// out = bias + in (*) kernel for every plane; kernels [C, 1, 3, 3]. Narrow
+// planes go in pairs of consecutive images of a channel (an odd last image
+// with a zero plane, whose output is discarded).
 void correlate_planes(const Tensor& out, const Tensor& in, const Tensor& w, const Tensor& bias,
                       bool flipped) {
   const PlaneDims d(in.shape());
   const float* pw = w.data<float>();
   const float* pbias = bias.defined() ? bias.data<float>() : nullptr;
   float* pout = out.data<float>();
-  const auto bias_of = [&](std::int64_t plane) {
-    return pbias ? pbias[plane % d.channels] : 0.0f;
-  };
-  const auto kernel_at = [&](std::int64_t plane) { return pw + plane % d.channels * kTaps; };
-  // Narrow planes go in pairs; an odd last one is paired with a discarded one.
-  const auto steps = d.narrow() ? (d.planes() + 1) / 2 : d.planes();
+  const auto images_per_step = d.narrow() ? 2 : 1;
+  const auto steps = (d.batch + images_per_step - 1) / images_per_step;
 #pragma omp parallel if (out.numel() * kTaps > kParallelWork)
   {
     PlaneReader low(in, d.size()), high(in, d.size());
     std::vector<float> discarded(d.narrow() ? d.size() : 0);
-#pragma omp for schedule(static)
-    for (std::int64_t step = 0; step < steps; ++step) {
-      if (d.narrow()) {
-        const auto a = 2 * step, b = a + 1;
-        const bool has_b = b < d.planes();
-        const TwoPlanes walk(low.plane(a), high.plane(b), pout + a * d.size(),
-                             has_b ? pout + b * d.size() : discarded.data(), d.w);
-        const float bias_a = bias_of(a), bias_b = has_b ? bias_of(b) : 0.0f;
-        correlate(walk, kernel_of(kernel_at(a), kernel_at(has_b ? b : a), flipped),
-                  Lanes{bias_a, bias_a, bias_a, bias_a, bias_b, bias_b, bias_b, bias_b}, d.h);
-      } else {
-        const float* plane = low.plane(step);
-        const auto k = kernel_of(kernel_at(step), kernel_at(step), flipped);
-        for (std::int64_t c0 = 0; c0 < d.w; c0 += kLanes)
-          correlate(OnePlane(plane, pout + step * d.size(), d.w, c0), k,
-                    Lanes{} + bias_of(step), d.h);
+    Kernel k{};
+    Lanes start{};
+    std::int64_t kernel_channel = -1;
+#pragma omp for collapse(2) schedule(static)
+    for (std::int64_t c = 0; c < d.channels; ++c) {
+      for (std::int64_t step = 0; step < steps; ++step) {
+        if (c != kernel_channel) {  // a thread's steps run channel by channel
+          k = kernel_of(pw + c * kTaps, flipped);
+          start = Lanes{} + (pbias ? pbias[c] : 0.0f);
+          kernel_channel = c;
+        }
+        const auto n = step * images_per_step;
+        const auto a = n * d.channels + c;
+        if (d.narrow()) {
+          const bool has_b = n + 1 < d.batch;
+          const auto b = has_b ? a + d.channels : d.planes();  // past the end: zeros
+          correlate(TwoPlanes(low.plane(a), high.plane(b), pout + a * d.size(),
+                              has_b ? pout + b * d.size() : discarded.data(), d.w),
+                    k, start, d.h);
+        } else {
+          const float* plane = low.plane(a);
+          for (std::int64_t c0 = 0; c0 < d.w; c0 += kLanes)
+            correlate(OnePlane(plane, pout + a * d.size(), d.w, c0), k, start, d.h);
+        }
       }
     }
   }
