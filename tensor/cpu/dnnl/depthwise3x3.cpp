@@ -145,12 +145,14 @@ std::array<Lanes, 3> row_window(const Walk& walk, std::int64_t r) {
           masked(walk.row(r, 1), walk.masks.right)};
 }
 
-// A kernel as lanes: kernel[ky][kx] in every lane.
-using Kernel = std::array<std::array<Lanes, 3>, 3>;
+// Lanes per kernel tap, [ky][kx]: a kernel (each tap in every lane) or the
+// partial sums of a weight gradient.
+using TapLanes = std::array<std::array<Lanes, 3>, 3>;
 
-Kernel kernel_of(const float* taps, bool flipped) {
-  Kernel k;
-  for (std::int64_t t = 0; t < kTaps; ++t) k[t / 3][t % 3] = Lanes{} + taps[flipped ? kTaps - 1 - t : t];
+TapLanes kernel_of(const float* taps, bool flipped) {
+  TapLanes k;
+  for (std::int64_t t = 0; t < kTaps; ++t)
+    k[t / 3][t % 3] = Lanes{} + taps[flipped ? kTaps - 1 - t : t];
   return k;
 }
 
@@ -161,7 +163,7 @@ Lanes add_row(Lanes sum, const std::array<Lanes, 3>& k, const std::array<Lanes, 
 
 // out = start + the correlation of the walk's h rows, zero-padded by one, with k.
 template <class Walk>
-void correlate(const Walk& walk, const Kernel& k, const Lanes& start, std::int64_t h) {
+void correlate(const Walk& walk, const TapLanes& k, const Lanes& start, std::int64_t h) {
   // Partial sums of output rows r - 1 and r when input row r comes in.
   Lanes above{}, here = start;
   for (std::int64_t r = 0; r < h; ++r) {
@@ -178,7 +180,7 @@ void correlate(const Walk& walk, const Kernel& k, const Lanes& start, std::int64
 
 // sums[ky][kx] += sum over rows of grad[r + 1 - ky] * x[r] shifted by kx - 1.
 template <class Walk>
-void add_weight_grad(Kernel& sums, const Walk& x, const Walk& grad, std::int64_t h) {
+void add_weight_grad(TapLanes& sums, const Walk& x, const Walk& grad, std::int64_t h) {
   const auto grad_row = [&](std::int64_t r) {
     return r < h ? masked(grad.row(r, 0), grad.masks.center) : Lanes{};
   };
@@ -242,7 +244,7 @@ void correlate_planes(const Tensor& out, const Tensor& in, const Tensor& w, cons
   {
     PlaneReader low(in, d.size()), high(in, d.size());
     std::vector<float> discarded(d.narrow() ? d.size() : 0);
-    Kernel k{};
+    TapLanes k{};
     Lanes start{};
     std::int64_t kernel_channel = -1;
 #pragma omp for collapse(2) schedule(static)
@@ -298,7 +300,7 @@ void depthwise3x3_backward_weight(const Tensor& grad_w, const Tensor& grad_out,
     PlaneReader grad_low(grad_out, d.size()), grad_high(grad_out, d.size());
 #pragma omp for schedule(static)
     for (std::int64_t c = 0; c < d.channels; ++c) {
-      Kernel sums{};
+      TapLanes sums{};
       const auto plane_of = [&](std::int64_t n) {
         // Past the last image: a plane index past the tensor, read as zeros.
         return n < d.batch ? n * d.channels + c : d.planes();
