@@ -109,6 +109,7 @@ struct OnePlane {
       : in(in), out(out), w(w), c0(c0), columns(std::min(kLanes, w - c0)),
         masks(LaneBits{0, 1, 2, 3, 4, 5, 6, 7} + static_cast<std::int32_t>(c0), w) {}
 
+  bool full() const { return columns == kLanes; }
   Lanes row(std::int64_t r, std::int64_t shift) const { return load(in + r * w + c0 + shift); }
   void store_row(std::int64_t r, const Lanes& v) const { store(out + r * w + c0, v, columns); }
 };
@@ -125,6 +126,7 @@ struct TwoPlanes {
       : in_low(in_low), in_high(in_high), out_low(out_low), out_high(out_high), w(w),
         masks(LaneBits{0, 1, 2, 3, 0, 1, 2, 3}, w) {}
 
+  bool full() const { return w == kHalf; }
   Lanes row(std::int64_t r, std::int64_t shift) const {
     return load_halves(in_low + r * w + shift, in_high + r * w + shift);
   }
@@ -135,8 +137,9 @@ struct TwoPlanes {
 };
 
 // Input row r under the lanes, shifted by kx - 1 = -1, 0, +1 columns. Lanes
-// past the row's end keep what they read unless kClearPastEnd: the
-// correlation never stores them, the weight gradient would add them up.
+// past the row's end (none when the walk is full) keep what they read unless
+// kClearPastEnd: the correlation never stores them, the weight gradient would
+// add them up.
 template <bool kClearPastEnd, class Walk>
 std::array<Lanes, 3> row_window(const Walk& walk, std::int64_t r) {
   const Lanes center = walk.row(r, 0);
@@ -179,15 +182,17 @@ void correlate(const Walk& walk, const TapLanes& k, const Lanes& start, std::int
 }
 
 // sums[ky][kx] += sum over rows of grad[r + 1 - ky] * x[r] shifted by kx - 1.
-template <class Walk>
-void add_weight_grad(TapLanes& sums, const Walk& x, const Walk& grad, std::int64_t h) {
+// kPastEnd: whether lanes lie past the row's end, to be cleared.
+template <bool kPastEnd, class Walk>
+void add_weight_grad_rows(TapLanes& sums, const Walk& x, const Walk& grad, std::int64_t h) {
   const auto grad_row = [&](std::int64_t r) {
-    return r < h ? masked(grad.row(r, 0), grad.masks.center) : Lanes{};
+    if (r == h) return Lanes{};
+    return kPastEnd ? masked(grad.row(r, 0), grad.masks.center) : grad.row(r, 0);
   };
   Lanes above{}, here = grad_row(0);
   for (std::int64_t r = 0; r < h; ++r) {
     const Lanes below = grad_row(r + 1);
-    const auto window = row_window<true>(x, r);
+    const auto window = row_window<kPastEnd>(x, r);
     for (std::int64_t kx = 0; kx < 3; ++kx) {
       sums[0][kx] += below * window[kx];
       sums[1][kx] += here * window[kx];
@@ -196,6 +201,15 @@ void add_weight_grad(TapLanes& sums, const Walk& x, const Walk& grad, std::int64
     above = here;
     here = below;
   }
+}
+
+// Clearing lanes costs a register, which a full walk does without.
+template <class Walk>
+void add_weight_grad(TapLanes& sums, const Walk& x, const Walk& grad, std::int64_t h) {
+  if (x.full())
+    add_weight_grad_rows<false>(sums, x, grad, h);
+  else
+    add_weight_grad_rows<true>(sums, x, grad, h);
 }
 
 struct PlaneDims {
