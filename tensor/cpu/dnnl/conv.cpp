@@ -36,6 +36,8 @@ namespace {
 using namespace onednn;
 using dnnl::memory;
 
+constexpr std::int64_t kSmallPlane = 8 * 8;
+
 // Shapes and hyper-parameters in oneDNN's terms. Grouped weights
 // [Co, Ci/g, Kh, Kw] are the same memory as oneDNN's goihw [g, Co/g, Ci/g, Kh, Kw].
 struct ConvGeometry {
@@ -200,6 +202,10 @@ void DnnlKernels::conv2d_backward_weight(const Tensor& grad_w, const Tensor& gra
   auto conv = PrimitiveCache<BackwardWeight>::get(
       conv_key(x.shape(), grad_w.shape(), grad_out.shape(), options, false), [&] {
         ConvGeometry g(x.shape(), grad_w.shape(), grad_out.shape(), options);
+        // A 1x1 weight gradient over small planes sums few pixels per image:
+        // blocked it measured 0.66 ms against 0.89 ms on NCHW (256->128, 8x8,
+        // two threads); from 16x16 up NCHW was as fast or faster.
+        if (x.size(2) * x.size(3) <= kSmallPlane) g.blocked = true;
         using bwd = dnnl::convolution_backward_weights;
         bwd::desc desc(dnnl::algorithm::convolution_direct, g.operand(g.x), g.operand(g.w),
                        g.operand(g.out), g.strides, g.dilates, g.padding_l, g.padding_r);
