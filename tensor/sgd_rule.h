@@ -26,7 +26,7 @@ template <class T>
 struct SgdRule {
   T lr, momentum, keep, weight_decay;  // keep = 1 - dampening
   bool nesterov;
-  bool has_buffer;  // false: momentum > 0 and this is the buffer's first step
+  bool has_buffer;  // false on the buffer's first step, and always without momentum
   bool uses_momentum;
 
   SgdRule(const SgdStepOptions& o, bool buffer_exists)

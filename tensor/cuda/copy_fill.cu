@@ -24,8 +24,8 @@ struct FillBody {
 };
 
 // a + b * c below is one fused multiply-add (__fma_rn), as the reference's
-// explicit std::fma (cpu/ref/copy_fill.cpp): rounded twice, 1 in 3 f64
-// uniforms would differ in its last bit.
+// explicit std::fma (cpu/ref/copy_fill.cpp): unfused, rounded twice, 1 in 3
+// f64 uniforms would differ in its last bit.
 template <class T>
 struct ArangeBody {
   T* out;

@@ -9,11 +9,11 @@
 namespace chase::cuda {
 
 // Installs the CUDA kernels and the caching allocators (kernels_for and
-// allocator_for then serve Device::cuda(i) for every usable GPU i). Idempotent and free of CUDA calls,
-// so it runs on machines without a GPU. tensor/dispatch.cpp calls it during
-// static initialisation: a call from an object every program links keeps the
-// backend in static links, where an unreferenced registration object would be
-// dropped by the linker.
+// allocator_for then serve Device::cuda(i) for every usable GPU i).
+// Idempotent and free of CUDA calls, so it runs on machines without a GPU.
+// tensor/dispatch.cpp calls it during static initialisation: a call from an
+// object every program links keeps the backend in static links, where an
+// unreferenced registration object would be dropped by the linker.
 void register_backend();
 
 // Usable GPUs, cuda:0 .. cuda:N-1: 0 when there is none or no driver,

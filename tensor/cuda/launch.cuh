@@ -98,7 +98,7 @@ __global__ void strided_map_kernel(StridedGeometry<N> g, std::int64_t n, Body bo
   }
 }
 
-// Runs body over the N tensors of `shape` on the backend's stream.
+// Runs body over the N tensors of `shape` on the current device's stream.
 template <int N, class Body>
 void strided_map(const char* op, const Shape& shape, const std::array<const Tensor*, N>& tensors,
                  Body body) {

@@ -68,8 +68,9 @@ void select_tensor_device(const char* op, std::initializer_list<const Tensor*> t
     CHASE_CHECK(t->device().is_cuda(), "{}: a tensor is on {}, expected a CUDA device", op,
                 t->device().str());
     if (first == nullptr) first = t;
-    CHASE_CHECK(t->device() == first->device(), "{}: tensors on {} and {}; an op runs on one device",
-                op, first->device().str(), t->device().str());
+    CHASE_CHECK(t->device() == first->device(),
+                "{}: tensors on {} and {}; an op runs on one device", op, first->device().str(),
+                t->device().str());
   }
   if (first != nullptr) set_device(op, first->device().index);
 }

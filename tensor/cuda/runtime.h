@@ -17,6 +17,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <initializer_list>
 #include <mutex>
 #include <vector>
 
@@ -43,7 +44,8 @@ void select_device(const char* op, const Tensors&... tensors) {
 }
 
 // Selects a device for a scope and restores the previous one after it: for
-// the allocator, which may be called with another device current.
+// work on a device other than the current one (an allocator serving its GPU,
+// creating a stream, synchronize_all).
 class DeviceGuard {
  public:
   DeviceGuard(const char* op, int index);

@@ -264,7 +264,8 @@ TEST_CASE("argmax/argmin keep the first extremum; NaN wins; i64 sums are exact" 
       exact(), "i64");
 }
 
-TEST_CASE("reductions over zero elements: sum 0, mean NaN; no rows: nothing" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("reductions over zero elements: sum 0, mean NaN; no rows: nothing" *
+          doctest::skip(no_usable_gpu())) {
   const Tensor empty_rows = zeros({3, 0});
   const Tensor empty_columns = zeros({0, 5});
   check_parity(

@@ -76,7 +76,8 @@ TEST_CASE("index_select and index_add of slabs, with repeated indices and views"
   }
 }
 
-TEST_CASE("indexing with non-contiguous and empty indices, batch 1" * doctest::skip(no_usable_gpu())) {
+TEST_CASE("indexing with non-contiguous and empty indices, batch 1" *
+          doctest::skip(no_usable_gpu())) {
   const Tensor x = eighths({1, 6, 5}, 21, DType::f32);
   const Tensor index = index_pattern({1, 5, 4}, 5);
   check_parity(

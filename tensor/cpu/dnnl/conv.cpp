@@ -36,6 +36,8 @@ namespace {
 using namespace onednn;
 using dnnl::memory;
 
+// Input planes of at most this many pixels take the blocked layout for a 1x1
+// weight gradient too (measured in conv2d_backward_weight).
 constexpr std::int64_t kSmallPlane = 8 * 8;
 
 // Shapes and hyper-parameters in oneDNN's terms. Grouped weights

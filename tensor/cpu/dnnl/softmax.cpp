@@ -60,7 +60,8 @@ bool runs_on_dnnl(std::initializer_list<const Tensor*> tensors, const Tensor& x,
 }  // namespace
 
 void DnnlKernels::softmax(const Tensor& out, const Tensor& x, std::int64_t dim, bool log) {
-  if (!runs_on_dnnl({&out, &x}, x, dim, kMinForwardElements)) return RefKernels::softmax(out, x, dim, log);
+  if (!runs_on_dnnl({&out, &x}, x, dim, kMinForwardElements))
+    return RefKernels::softmax(out, x, dim, log);
   const auto dims = softmax_dims(x.shape(), dim);
   auto softmax = PrimitiveCache<SoftmaxForward>::get(softmax_key(dims, log), [&] {
     return SoftmaxForward{dnnl::softmax_v2_forward(forward_pd(dims, log))};

@@ -112,8 +112,8 @@ void for_each_column_block(std::int64_t outer, std::int64_t length, std::int64_t
   }
 }
 
-// Folds every column of x [M, R, N] (R > 0, N > 1) into SumFold's
-// accumulator and writes finish(sum) to out[m, n].
+// Sums every column of x [M, R, N] (R > 0, N > 1) in an Accumulator<T>, as
+// SumFold does a row, and writes finish(sum) to out[m, n].
 template <class T, class Out, class Finish>
 void sum_columns(Out* out, const T* x, std::int64_t outer, std::int64_t length,
                  std::int64_t inner, Finish finish) {
