@@ -107,7 +107,7 @@ double dropout_probability(const Module& model) {
 struct Measurement {
   std::int64_t batch;
   double seconds;          // median of one step
-  std::int64_t peak_bytes;  // held by tensors on the device during the steps
+  std::int64_t peak_bytes;  // held by tensors on the device, warm-up steps included
 };
 
 Measurement measure(const train::TrainConfig& recipe, Device device, std::int64_t batch,
@@ -164,7 +164,7 @@ std::optional<Peer> run_peer(const bench::Options& options, json spec, std::size
 // the peer check that), recipe, batch sizes and device, with chase's threads.
 json peer_spec(const train::TrainConfig& recipe, const Module& model, Device device,
                const std::vector<std::int64_t>& batches, int threads) {
-  return {{"device", device.is_cuda() ? "cuda" : "cpu"},
+  return {{"device", device.str()},
           {"batches", batches},
           {"image", {kImage.channels, kImage.height, kImage.width}},
           {"classes", kClasses},
@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
        // Untimed steps first: oneDNN primitives or cuDNN plans, the first
        // step's momentum buffers, the caching allocator's blocks.
        .timing = {.warmup = 3, .min_runs = kDefaultSteps, .min_seconds = 0.0},
-       .settings = {{"device", {"cpu", "cpu|cuda"}},
+       .settings = {{"device", {"cpu", "cpu|cuda|cuda:N"}},
                     {"batch", {"64,256", "N[,N...]"}},
                     {"steps", {std::to_string(kDefaultSteps), "N"}}}},
       run);

@@ -23,8 +23,8 @@ void validate(const TrainConfig& config) {
   CHASE_CHECK(config.log_every >= 1, "--log-every must be at least 1, got {}", config.log_every);
   try {
     parse_device(config.device);
-  } catch (const Error& e) {
-    throw Error(fmt::format("--device: {}", e.what()));
+  } catch (const Error&) {
+    throw Error(fmt::format("--device must be cpu, cuda or cuda:N, got '{}'", config.device));
   }
   CHASE_CHECK(config.cpu_kernels == CpuBackend::reference || dnnl_available(),
               "--cpu-kernels dnnl: this build of chase has no oneDNN backend");

@@ -42,7 +42,7 @@ class Trainer:
 
     def __init__(self, spec, batch):
         channels, height, width = spec["image"]
-        self.device = spec["device"]
+        self.device = torch.device(spec["device"])
         self.model = small_cnn(channels, height, width, spec["classes"],
                                spec["dropout"]).to(self.device)
         count = sum(p.numel() for p in self.model.parameters())
@@ -61,8 +61,8 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        if self.device == "cuda":
-            torch.cuda.synchronize()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
 
     def held_bytes(self):
         """Bytes of the tensors alive between two steps: weights, BatchNorm
@@ -103,8 +103,10 @@ def main():
         sys.exit("usage: /usr/bin/python3 benchmarks/peers/train_step_torch.py SPEC.json")
     with open(sys.argv[1]) as f:
         spec = json.load(f)
-    device = spec["device"]
-    if device == "cuda":
+    device = torch.device(spec["device"])  # "cpu", "cuda" or "cuda:N", as chase's
+    on_gpu = device.type == "cuda"
+    if on_gpu:
+        torch.cuda.set_device(device)
         if not torch.cuda.is_available():
             sys.exit("train_step_torch.py: this PyTorch (%s) has no usable CUDA device" %
                      torch.__version__)
@@ -116,15 +118,15 @@ def main():
     rows = []
     for batch in spec["batches"]:
         trainer = Trainer(spec, batch)
-        if device == "cuda":
-            torch.cuda.reset_peak_memory_stats()
+        if on_gpu:
+            torch.cuda.reset_peak_memory_stats(device)
         seconds = median_seconds(trainer.step, spec)
         # On the GPU the caching allocator keeps the peak of bytes held by tensors.
-        peak = torch.cuda.max_memory_allocated() if device == "cuda" else peak_bytes_cpu(trainer)
+        peak = torch.cuda.max_memory_allocated(device) if on_gpu else peak_bytes_cpu(trainer)
         rows.append({"batch": batch, "seconds": seconds, "peak_bytes": peak})
         del trainer
     json.dump({"library": "PyTorch " + torch.__version__, "threads": torch.get_num_threads(),
-               "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
+               "device": torch.cuda.get_device_name(device) if on_gpu else "cpu",
                "rows": rows}, sys.stdout)
     print()
 

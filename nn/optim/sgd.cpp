@@ -1,5 +1,6 @@
 #include "nn/optim/sgd.h"
 
+#include <cmath>
 #include <set>
 
 #include "tensor/ops.h"
@@ -8,7 +9,8 @@ namespace chase {
 namespace {
 
 void check_options(const SgdOptions& o) {
-  CHASE_CHECK(o.lr >= 0.0, "Sgd: lr must be non-negative, got {}", o.lr);
+  CHASE_CHECK(std::isfinite(o.lr) && o.lr >= 0.0, "Sgd: lr must be finite and non-negative, got {}",
+              o.lr);
   CHASE_CHECK(o.momentum >= 0.0, "Sgd: momentum must be non-negative, got {}", o.momentum);
   CHASE_CHECK(o.weight_decay >= 0.0, "Sgd: weight_decay must be non-negative, got {}",
               o.weight_decay);
@@ -49,7 +51,8 @@ Sgd::Sgd(std::vector<NamedVariable> parameters, const SgdOptions& options,
 }
 
 void Sgd::set_lr(double lr) {
-  CHASE_CHECK(lr >= 0.0, "Sgd::set_lr: lr must be non-negative, got {}", lr);
+  CHASE_CHECK(std::isfinite(lr) && lr >= 0.0,
+              "Sgd::set_lr: lr must be finite and non-negative, got {}", lr);
   options_.lr = lr;
 }
 

@@ -175,8 +175,7 @@ TEST_CASE("trainer: refusals name the problem") {
   auto unknown_device = small_config("unknown_device");
   unknown_device.device = "gpu1";
   CHECK_THROWS_WITH_AS(run_training(unknown_device, data, ignore),
-                       "--device: device: cannot parse 'gpu1', expected cpu, cuda or cuda:N",
-                       Error);
+                       "--device must be cpu, cuda or cuda:N, got 'gpu1'", Error);
 }
 
 #ifdef CHASE_WITH_CUDA

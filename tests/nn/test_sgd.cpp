@@ -100,7 +100,13 @@ TEST_CASE("SGD rejects bad options and parameters") {
   Generator gen(2);
   Linear layer(2, 2, gen);
   auto params = layer.named_parameters();
-  CHECK_THROWS_WITH_AS(Sgd(params, {.lr = -1.0}), doctest::Contains("lr must be non-negative"),
+  CHECK_THROWS_WITH_AS(Sgd(params, {.lr = -1.0}),
+                       doctest::Contains("lr must be finite and non-negative, got -1"), Error);
+  CHECK_THROWS_WITH_AS(Sgd(params, {.lr = INFINITY}),
+                       doctest::Contains("lr must be finite and non-negative, got inf"), Error);
+  Sgd valid(params, {.lr = 0.1});
+  CHECK_THROWS_WITH_AS(valid.set_lr(NAN),
+                       doctest::Contains("Sgd::set_lr: lr must be finite and non-negative, got nan"),
                        Error);
   CHECK_THROWS_WITH_AS(Sgd(params, {.momentum = 0.0, .nesterov = true}),
                        doctest::Contains("nesterov needs momentum > 0 and dampening 0"), Error);
