@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "tensor/error.h"
 
@@ -113,6 +114,73 @@ void check_msdnet_input(const MsdnetConfig& c, std::int64_t height, std::int64_t
                 "with the cifar first layer, 224 with the imagenet one)",
                 to_string(c.stem), c.n_scales(), height, width, fmt::join(sizes, ", "));
   }
+}
+
+std::string msdnet_config_json(const MsdnetConfig& c) {
+  nlohmann::json j = {{"in_channels", c.in_channels},
+                      {"num_classes", c.num_classes},
+                      {"stem", to_string(c.stem)},
+                      {"n_blocks", c.n_blocks},
+                      {"n_channels", c.n_channels},
+                      {"base", c.base},
+                      {"step_mode", to_string(c.step_mode)},
+                      {"step", c.step},
+                      {"growth_rate", c.growth_rate},
+                      {"gr_factor", c.gr_factor},
+                      {"bn_factor", c.bn_factor},
+                      {"prune", to_string(c.prune)},
+                      {"reduction", c.reduction},
+                      {"bottleneck", c.bottleneck},
+                      {"classifier_channels", c.classifier_channels}};
+  return j.dump();
+}
+
+MsdnetConfig parse_msdnet_config_json(const std::string& text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("MSDNet config: not valid JSON: {}", e.what()));
+  }
+  CHASE_CHECK(j.is_object(), "MSDNet config: expected a JSON object, got {}", j.dump());
+  MsdnetConfig c;
+  const auto expected = nlohmann::json::parse(msdnet_config_json(c));
+  for (const auto& [key, value] : j.items()) {
+    CHASE_CHECK(expected.contains(key), "MSDNet config: unknown key '{}'", key);
+  }
+  auto get = [&]<class T>(const char* key, T& field) {
+    CHASE_CHECK(j.contains(key), "MSDNet config: missing key '{}'", key);
+    try {
+      field = j.at(key).get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(fmt::format("MSDNet config: bad value for '{}': {}", key, e.what()));
+    }
+  };
+  auto choice = [&](const char* key, const char* a, const char* b) {
+    std::string text_value;
+    get(key, text_value);
+    CHASE_CHECK(text_value == a || text_value == b, "MSDNet config: '{}' must be {} or {}, got '{}'",
+                key, a, b, text_value);
+    return text_value == a;
+  };
+  get("in_channels", c.in_channels);
+  get("num_classes", c.num_classes);
+  c.stem = choice("stem", "cifar", "imagenet") ? MsdnetStem::cifar : MsdnetStem::imagenet;
+  get("n_blocks", c.n_blocks);
+  get("n_channels", c.n_channels);
+  get("base", c.base);
+  c.step_mode = choice("step_mode", "even", "lin_grow") ? MsdnetStepMode::even
+                                                         : MsdnetStepMode::lin_grow;
+  get("step", c.step);
+  get("growth_rate", c.growth_rate);
+  get("gr_factor", c.gr_factor);
+  get("bn_factor", c.bn_factor);
+  c.prune = choice("prune", "max", "min") ? MsdnetPrune::max : MsdnetPrune::min;
+  get("reduction", c.reduction);
+  get("bottleneck", c.bottleneck);
+  get("classifier_channels", c.classifier_channels);
+  validate(c);
+  return c;
 }
 
 std::string to_string(MsdnetStem stem) { return stem == MsdnetStem::cifar ? "cifar" : "imagenet"; }

@@ -75,6 +75,13 @@ MsdnetPlan plan_msdnet(const MsdnetConfig& config);
 std::vector<std::int64_t> msdnet_scale_sizes(const MsdnetConfig& config, std::int64_t side);
 void check_msdnet_input(const MsdnetConfig& config, std::int64_t height, std::int64_t width);
 
+// The configuration as one JSON object whose keys are the field names
+// ({"base": 4, "bn_factor": [1, 2, 4], ..., "stem": "cifar", "step_mode": "even"}),
+// as benchmarks/peers/msdnet_torch.py reads and writes it. Parsing refuses a
+// missing or unknown key and a bad enum name, naming it.
+std::string msdnet_config_json(const MsdnetConfig& config);
+MsdnetConfig parse_msdnet_config_json(const std::string& text);
+
 std::string to_string(MsdnetStem stem);
 std::string to_string(MsdnetStepMode mode);
 std::string to_string(MsdnetPrune prune);
