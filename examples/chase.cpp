@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "               chase train --dataset fashion-mnist --model small-cnn --epochs 5 --out "
     "runs/fmnist\n"
     "  data fetch   download and verify a dataset: chase data fetch cifar10|cifar100 --dir DIR\n"
+    "  flops        multiply-adds per exit and parameters of a model: chase flops --model "
+    "msdnet-cifar-anytime\n"
     "\n"
     "`chase <command> --help` describes a command's options.\n";
 
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   }
   const std::span<const std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "train") return chase::commands::train(rest);
+  if (args[0] == "flops") return chase::commands::flops(rest);
   if (args[0] == "data" && !rest.empty() && rest[0] == "fetch") {
     return chase::commands::data_fetch(rest.subspan(1));
   }

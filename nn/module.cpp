@@ -26,6 +26,18 @@ std::string describe(const Tensor& t) {
 
 }  // namespace
 
+namespace detail {
+thread_local constinit ModuleCallObserver* module_call_observer = nullptr;
+}  // namespace detail
+
+Variable Module::observed_forward(const Variable& x) {
+  ModuleCallObserver& observer = *detail::module_call_observer;
+  observer.enter(*this, x);
+  Variable y = forward(x);
+  observer.leave(*this, x, y);
+  return y;
+}
+
 Variable Module::forward(const Variable&) {
   throw Error(fmt::format(
       "{}::forward: this module has no single-input forward; call its own forward signature",

@@ -34,6 +34,40 @@ namespace chase {
 
 using NamedVariable = std::pair<std::string, Variable>;
 
+class Module;
+
+// Sees every call made through Module::operator() on this thread while it is
+// installed (ModuleCallObserverScope): how the FLOPs counter (chase/flops/)
+// learns which layers ran, on which input, producing which output, without any
+// layer knowing about it. enter() runs before forward, leave() after it returns.
+class ModuleCallObserver {
+ public:
+  virtual ~ModuleCallObserver() = default;
+  virtual void enter(Module& module, const Variable& x) = 0;
+  virtual void leave(Module& module, const Variable& x, const Variable& y) = 0;
+};
+
+namespace detail {
+// Null (the normal case) costs Module::operator() one thread-local load and test.
+extern thread_local constinit ModuleCallObserver* module_call_observer;
+}  // namespace detail
+
+// Installs an observer for this thread for the scope's lifetime, restoring the
+// previous one after (scopes nest).
+class ModuleCallObserverScope {
+ public:
+  explicit ModuleCallObserverScope(ModuleCallObserver& observer)
+      : previous_(detail::module_call_observer) {
+    detail::module_call_observer = &observer;
+  }
+  ~ModuleCallObserverScope() { detail::module_call_observer = previous_; }
+  ModuleCallObserverScope(const ModuleCallObserverScope&) = delete;
+  ModuleCallObserverScope& operator=(const ModuleCallObserverScope&) = delete;
+
+ private:
+  ModuleCallObserver* previous_;
+};
+
 class Module {
  public:
   explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
@@ -48,7 +82,12 @@ class Module {
   // several inputs or outputs define their own call signature instead; for
   // them this throws.
   virtual Variable forward(const Variable& x);
-  Variable operator()(const Variable& x) { return forward(x); }
+  // Calls forward. Parents call their children this way (never child->forward
+  // directly), so that an installed ModuleCallObserver sees each call.
+  Variable operator()(const Variable& x) {
+    if (detail::module_call_observer == nullptr) return forward(x);
+    return observed_forward(x);
+  }
 
   // ---- the tree: depth first, own entries before the children's, each level in
   // registration order (as PyTorch), so the order is stable across runs ----------
@@ -95,6 +134,7 @@ class Module {
   }
 
  private:
+  Variable observed_forward(const Variable& x);
   void check_new_name(const std::string& name) const;
   void add_child(const std::string& name, std::shared_ptr<Module> child);
   // Visits (hierarchical name, handle) of every parameter (or buffer) of the tree.

@@ -49,7 +49,7 @@ Variable MultiheadSelfAttention::forward(const Variable& x) {
   Variable scores = matmul(q, transpose(k, 2, 3));  // [N, heads, L, L]
   Variable attended = matmul(softmax(scores, 3), v);  // [N, heads, L, head_dim]
   Variable merged = reshape(permute(attended, {0, 2, 1, 3}), {batch, tokens_count, channels});
-  Variable out = out_proj_->forward(merged);  // [N, L, C]
+  Variable out = (*out_proj_)(merged);  // [N, L, C]
   return reshape(transpose(out, 1, 2), {batch, channels, height, width});
 }
 

@@ -22,7 +22,7 @@ Module& Sequential::operator[](std::size_t index) const {
 
 Variable Sequential::forward(const Variable& x) {
   Variable y = x;
-  for (const auto& layer : layers_) y = layer->forward(y);
+  for (const auto& layer : layers_) y = (*layer)(y);
   return y;
 }
 

@@ -1,0 +1,263 @@
+#include "chase/flops/flops_counter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_set>
+#include <utility>
+
+#include "autograd/grad_mode.h"
+#include "tensor/ops.h"
+
+namespace chase {
+namespace {
+
+using NodeSet = std::unordered_set<const Node*>;
+
+// Functional ops that cost 0 outside a rule (op_counter counts modules only).
+const std::set<std::string, std::less<>>& free_ops() {
+  static const std::set<std::string, std::less<>> ops = {
+      "view",  "reshape", "flatten", "permute", "transpose", "contiguous", "squeeze", "unsqueeze",
+      "expand", "narrow", "slice",   "select",  "concat",    "stack",      "add"};
+  return ops;
+}
+
+void name_modules(const Module& module, const std::string& prefix,
+                  std::map<const Module*, std::string>& names) {
+  names.emplace(&module, prefix);
+  for (const auto& [child_name, child] : module.named_children())
+    name_modules(*child, prefix.empty() ? child_name : prefix + "." + child_name, names);
+}
+
+// A recorded call, with the handles that keep its graph nodes alive (so that no
+// freed node's address is reused by a later one while the graph is analysed).
+struct TracedCall {
+  LayerCall call;
+  Variable input, output;
+};
+
+class CallRecorder final : public ModuleCallObserver {
+ public:
+  CallRecorder(const FlopsRules& rules, const std::map<const Module*, std::string>& names)
+      : rules_(rules), names_(names) {}
+
+  void enter(Module& module, const Variable&) override {
+    if (depth_inside_rule_ > 0) {  // inside a call its rule prices whole
+      ++depth_inside_rule_;
+      return;
+    }
+    if (rules_.find(module.type_name()) != nullptr) {
+      depth_inside_rule_ = 1;
+      return;
+    }
+    CHASE_CHECK(!module.named_children().empty(),
+                "flops: cannot count the layer \"{}\" of type {}: no FLOPs rule for this type "
+                "(chase/flops/flops_rules.h lists the known ones; add one with FlopsRules::set)",
+                name_of(module), module.type_name());
+  }
+
+  void leave(Module& module, const Variable& x, const Variable& y) override {
+    if (depth_inside_rule_ == 0) return;  // a module looked through
+    if (--depth_inside_rule_ > 0) return;
+    LayerCall call;
+    call.name = name_of(module);
+    call.type = module.type_name();
+    call.input = x.shape();
+    call.output = y.shape();
+    call.macs = (*rules_.find(module.type_name()))(module, x.shape(), y.shape());
+    call.params = module.parameter_count();
+    call.module = &module;
+    calls_.push_back({std::move(call), x, y});
+  }
+
+  std::vector<TracedCall>& calls() { return calls_; }
+
+ private:
+  std::string name_of(const Module& module) const {
+    auto found = names_.find(&module);
+    if (found == names_.end()) return "(not registered in the model)";
+    return found->second.empty() ? "(the model)" : found->second;
+  }
+
+  const FlopsRules& rules_;
+  const std::map<const Module*, std::string>& names_;
+  int depth_inside_rule_ = 0;
+  std::vector<TracedCall> calls_;
+};
+
+// Every node reachable from `from`, not crossing `stop` (which is not included).
+void collect_nodes(const Node* from, const Node* stop, NodeSet& seen) {
+  std::vector<const Node*> pending;
+  if (from != nullptr && from != stop && seen.insert(from).second) pending.push_back(from);
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
+    for (const auto& edge : node->inputs()) {
+      const Node* input = edge.node.get();
+      if (input != nullptr && input != stop && seen.insert(input).second) pending.push_back(input);
+    }
+  }
+}
+
+// Restores the model's training mode however the profile ends.
+class EvalModeScope {
+ public:
+  explicit EvalModeScope(Module& model) : model_(model), was_training_(model.is_training()) {
+    model_.eval();
+  }
+  ~EvalModeScope() { model_.train(was_training_); }
+  EvalModeScope(const EvalModeScope&) = delete;
+  EvalModeScope& operator=(const EvalModeScope&) = delete;
+
+ private:
+  Module& model_;
+  bool was_training_;
+};
+
+using ExitsForward = std::function<std::vector<Variable>(const Variable&)>;
+
+FlopsProfile profile(Module& model, const Shape& input, const FlopsRules& rules,
+                     std::int64_t exit_count, const ExitsForward& forward_exits) {
+  CHASE_CHECK(input.size() == 3 && std::all_of(input.begin(), input.end(),
+                                               [](std::int64_t size) { return size > 0; }),
+              "flops: the input is one image [C, H, W] of positive sizes, got {}",
+              to_string(input));
+  CHASE_CHECK(grad_mode_enabled(),
+              "flops: the counter follows the autograd graph, so it cannot run under a "
+              "NoGradGuard");
+  std::map<const Module*, std::string> names;
+  name_modules(model, "", names);
+
+  const auto parameters = model.parameters();
+  const DType dtype = parameters.empty() ? DType::f32 : parameters.front().dtype();
+  const Device device = parameters.empty() ? Device::cpu() : parameters.front().device();
+  // requires_grad on the image: every op, even one with no parameter, gets a node.
+  Variable image(zeros({1, input[0], input[1], input[2]}, dtype, device), true);
+
+  EvalModeScope eval_mode(model);
+  CallRecorder recorder(rules, names);
+  std::vector<Variable> logits;
+  {
+    ModuleCallObserverScope observe(recorder);
+    logits = forward_exits(image);
+  }
+  CHASE_CHECK(static_cast<std::int64_t>(logits.size()) == exit_count,
+              "flops: {} returned {} exits, but its exit_count() is {}", model.type_name(),
+              logits.size(), exit_count);
+
+  std::vector<NodeSet> reachable(logits.size());
+  NodeSet all_reachable;
+  for (std::size_t k = 0; k < logits.size(); ++k) {
+    CHASE_CHECK(logits[k].defined(), "flops: exit {} of {} returned no logits", k + 1,
+                model.type_name());
+    collect_nodes(logits[k].grad_fn().get(), nullptr, reachable[k]);
+    all_reachable.insert(reachable[k].begin(), reachable[k].end());
+  }
+
+  FlopsProfile result;
+  result.input = input;
+  result.params = model.parameter_count();
+  result.exit_count = exit_count;
+  NodeSet priced;  // the nodes inside recorded calls
+  for (auto& traced : recorder.calls()) {
+    const Node* output = traced.output.grad_fn().get();
+    const Node* input_node = traced.input.grad_fn().get();
+    for (const auto& exit_nodes : reachable)
+      traced.call.needed_by.push_back(output != nullptr && exit_nodes.count(output) > 0);
+    collect_nodes(output, input_node, priced);
+    result.calls.push_back(std::move(traced.call));
+  }
+  for (const Node* node : all_reachable) {
+    CHASE_CHECK(priced.count(node) > 0 || free_ops().count(node->name()) > 0,
+                "flops: the op '{}' runs outside every layer with a FLOPs rule (a functional "
+                "call in a module's forward, or a child called as child->forward(x) instead of "
+                "(*child)(x)), so its cost would be silently 0; make it a module or give the "
+                "enclosing module's type a rule (FlopsRules::set)",
+                node->name());
+  }
+  return result;
+}
+
+}  // namespace
+
+const char* name(FlopsConvention convention) {
+  switch (convention) {
+    case FlopsConvention::msdnet: return "msdnet";
+    case FlopsConvention::lazy: return "lazy";
+    case FlopsConvention::sequential: return "sequential";
+  }
+  return "?";
+}
+
+FlopsConvention parse_flops_convention(const std::string& text) {
+  for (auto convention :
+       {FlopsConvention::msdnet, FlopsConvention::lazy, FlopsConvention::sequential}) {
+    if (text == name(convention)) return convention;
+  }
+  throw Error(fmt::format(
+      "flops: unknown convention \"{}\"; expected one of msdnet, lazy, sequential", text));
+}
+
+std::vector<ExitFlops> FlopsProfile::exits(FlopsConvention convention) const {
+  std::vector<ExitFlops> result(static_cast<std::size_t>(exit_count));
+  std::vector<bool> needed_so_far(calls.size(), false);  // by any of exits 1..k
+  for (std::size_t k = 0; k < result.size(); ++k) {
+    std::size_t end = 0;  // one past the last call exit k needs
+    for (std::size_t c = 0; c < calls.size(); ++c) {
+      if (!calls[c].needed_by[k]) continue;
+      needed_so_far[c] = true;
+      end = c + 1;
+    }
+    ExitFlops& exit = result[k];
+    if (convention == FlopsConvention::msdnet) {  // op_counter's running total
+      for (std::size_t c = 0; c < end; ++c) {
+        exit.macs += calls[c].macs;
+        exit.params += calls[c].params;
+      }
+      continue;
+    }
+    std::set<const Module*> modules;
+    for (std::size_t c = 0; c < calls.size(); ++c) {
+      const bool counted = convention == FlopsConvention::lazy ? calls[c].needed_by[k]
+                                                               : needed_so_far[c];
+      if (!counted) continue;
+      exit.macs += calls[c].macs;
+      if (modules.insert(calls[c].module).second) exit.params += calls[c].params;
+    }
+  }
+  return result;
+}
+
+FlopsProfile profile_flops(MultiExitModel& model, const Shape& input, const FlopsRules& rules) {
+  return profile(model, input, rules, model.exit_count(),
+                 [&](const Variable& x) { return model.forward_exits(x); });
+}
+
+FlopsProfile profile_flops(Module& model, const Shape& input, const FlopsRules& rules) {
+  if (auto* multi_exit = dynamic_cast<MultiExitModel*>(&model))
+    return profile_flops(*multi_exit, input, rules);
+  return profile(model, input, rules, 1,
+                 [&](const Variable& x) { return std::vector<Variable>{model(x)}; });
+}
+
+std::string flops_json(const FlopsProfile& profile, const std::string& model_name,
+                       FlopsConvention convention) {
+  nlohmann::ordered_json exits = nlohmann::ordered_json::array();
+  const auto costs = profile.exits(convention);
+  for (std::size_t k = 0; k < costs.size(); ++k) {
+    exits.push_back({{"exit", k + 1},
+                     {"macs", costs[k].macs},
+                     {"mflops", static_cast<double>(costs[k].macs) / 1e6}});
+  }
+  nlohmann::ordered_json document = {{"model", model_name},
+                                     {"convention", name(convention)},
+                                     {"input", profile.input},
+                                     {"params", profile.params},
+                                     {"exits", exits}};
+  return document.dump();
+}
+
+}  // namespace chase

@@ -1,0 +1,175 @@
+// chase flops --model msdnet-cifar-anytime [--convention msdnet|lazy|sequential] [--json]
+// Prints the multiply-adds per image of every exit (chase/flops/flops_counter.h).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "chase/flops/flops_counter.h"
+#include "chase/models/msdnet_presets.h"
+#include "examples/cli.h"
+#include "examples/commands.h"
+#include "examples/models.h"
+
+namespace chase::commands {
+namespace {
+
+struct DatasetShape {
+  std::string name;
+  data::ImageShape input;
+  std::int64_t classes;
+};
+
+// The image shape and class count of each dataset `chase train` reads, and ImageNet's.
+const std::vector<DatasetShape>& dataset_shapes() {
+  static const std::vector<DatasetShape> shapes = {{"fashion-mnist", {1, 28, 28}, 10},
+                                                   {"cifar10", {3, 32, 32}, 10},
+                                                   {"cifar100", {3, 32, 32}, 100},
+                                                   {"imagenet", {3, 224, 224}, 1000}};
+  return shapes;
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names(train::model_names().begin(), train::model_names().end());
+  for (const auto& name : msdnet_preset_names()) names.push_back(name);
+  return names;
+}
+
+cli::ArgParser make_parser() {
+  std::vector<std::string> datasets;
+  for (const auto& shape : dataset_shapes()) datasets.push_back(shape.name);
+  cli::ArgParser parser(
+      "chase flops",
+      "Counts the multiply-adds (MACs) per image of each exit of a model, and its parameters.\n"
+      "Conventions: msdnet = the official MSDNet counter's running total (earlier exits'\n"
+      "classifiers included); lazy = only what exit k's logits depend on; sequential = what an\n"
+      "image leaving at exit k has run (what exits 1..k depend on).");
+  parser.option("model", "NAME", fmt::format("{}", fmt::join(model_names(), " | ")))
+      .option("convention", "NAME", "msdnet | lazy | sequential", "msdnet")
+      .option("dataset", "NAME",
+              fmt::format("input shape and classes of {} (default: the model's own: an MSDNet "
+                          "preset's, else fashion-mnist's)",
+                          fmt::join(datasets, " | ")))
+      .option("input", "CxHxW", "input image shape, e.g. 3x32x32 (overrides --dataset)")
+      .option("classes", "N", "number of classes (overrides --dataset)")
+      .flag("json", "print one JSON document instead of the table");
+  return parser;
+}
+
+data::ImageShape parse_input(const std::string& text) {
+  auto positive = [](const std::string& part) {
+    return !part.empty() && part.size() <= 9 && part != std::string(part.size(), '0') &&
+           std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::vector<std::int64_t> sizes;
+  for (std::size_t start = 0;;) {
+    const auto end = text.find('x', start);
+    const auto part = text.substr(start, end == std::string::npos ? end : end - start);
+    if (!positive(part)) {
+      sizes.clear();
+      break;
+    }
+    sizes.push_back(std::stoll(part));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (sizes.size() != 3) {
+    throw cli::UsageError(fmt::format(
+        "--input: expected CxHxW with positive integers (e.g. 3x32x32), got '{}'", text));
+  }
+  return {sizes[0], sizes[1], sizes[2]};
+}
+
+struct FlopsRequest {
+  std::string model;
+  FlopsConvention convention = FlopsConvention::msdnet;
+  data::ImageShape input;
+  std::int64_t classes = 0;
+  bool json = false;
+};
+
+FlopsRequest to_request(const cli::ParsedArgs& parsed) {
+  FlopsRequest request;
+  request.model = parsed.choice("model", model_names());
+  request.convention = parse_flops_convention(
+      parsed.choice("convention", std::vector<std::string>{"msdnet", "lazy", "sequential"}));
+  request.json = parsed.flag("json");
+
+  DatasetShape shape = dataset_shapes().front();
+  if (is_msdnet_preset(request.model)) {
+    const auto& preset = msdnet_preset(request.model);
+    shape = {"", preset.input, preset.config.num_classes};
+  }
+  if (parsed.has("dataset")) {
+    std::vector<std::string> names;
+    for (const auto& known : dataset_shapes()) names.push_back(known.name);
+    const auto& chosen = parsed.choice("dataset", names);
+    shape = *std::find_if(dataset_shapes().begin(), dataset_shapes().end(),
+                          [&](const DatasetShape& known) { return known.name == chosen; });
+  }
+  request.input = parsed.has("input") ? parse_input(parsed.string("input")) : shape.input;
+  request.classes = parsed.has("classes") ? parsed.integer("classes") : shape.classes;
+  if (request.classes <= 0) {
+    throw cli::UsageError(
+        fmt::format("--classes: expected a positive integer, got {}", request.classes));
+  }
+  return request;
+}
+
+std::shared_ptr<Module> build_model(const FlopsRequest& request) {
+  Generator init(0);  // the weights do not change the count
+  if (is_msdnet_preset(request.model))
+    return make_msdnet_preset(request.model, request.input, request.classes, init);
+  return train::make_model(request.model, request.input, request.classes, init,
+                           std::make_shared<Generator>(0));
+}
+
+void print_table(const FlopsRequest& request, const FlopsProfile& profile) {
+  fmt::print("{}: input {}x{}x{}, {} classes, {} parameters; convention {}\n", request.model,
+             request.input.channels, request.input.height, request.input.width, request.classes,
+             profile.params, name(request.convention));
+  fmt::print("{:>5}  {:>14}  {:>10}  {:>12}\n", "exit", "MACs", "MMACs", "params");
+  const auto exits = profile.exits(request.convention);
+  for (std::size_t k = 0; k < exits.size(); ++k) {
+    fmt::print("{:>5}  {:>14}  {:>10.2f}  {:>12}\n", k + 1, exits[k].macs,
+               static_cast<double>(exits[k].macs) / 1e6, exits[k].params);
+  }
+  fmt::print("params: the parameters of the layers each exit's count includes; {} in all\n",
+             profile.params);
+}
+
+}  // namespace
+
+int flops(std::span<const std::string> args) {
+  auto parser = make_parser();
+  FlopsRequest request;
+  try {
+    auto parsed = parser.parse(args);
+    if (parsed.help_requested()) {
+      fmt::print("{}", parser.usage());
+      return 0;
+    }
+    request = to_request(parsed);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "chase flops: {}\n\n{}", error.what(), parser.usage());
+    return 2;
+  }
+  try {
+    auto model = build_model(request);
+    const auto profile = profile_flops(
+        *model, {request.input.channels, request.input.height, request.input.width});
+    if (request.json) {
+      fmt::print("{}\n", flops_json(profile, request.model, request.convention));
+    } else {
+      print_table(request, profile);
+    }
+    return 0;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "chase flops: error: {}\n", error.what());
+    return 1;
+  }
+}
+
+}  // namespace chase::commands
