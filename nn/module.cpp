@@ -27,7 +27,8 @@ std::string describe(const Tensor& t) {
 }  // namespace
 
 namespace detail {
-thread_local constinit ModuleCallObserver* module_call_observer = nullptr;
+thread_local constinit ModuleCallObserver* module_call_observer [[gnu::tls_model("initial-exec")]] =
+    nullptr;
 }  // namespace detail
 
 Variable Module::observed_forward(const Variable& x) {

@@ -49,7 +49,11 @@ class ModuleCallObserver {
 
 namespace detail {
 // Null (the normal case) costs Module::operator() one thread-local load and test.
-extern thread_local constinit ModuleCallObserver* module_call_observer;
+// initial-exec: from a shared library too, the load is one fs-relative mov (the
+// default model calls __tls_get_addr on each access); this needs the library
+// loaded at program start (linked, not dlopen'ed late), which is how chase is used.
+extern thread_local constinit ModuleCallObserver* module_call_observer
+    [[gnu::tls_model("initial-exec")]];
 }  // namespace detail
 
 // Installs an observer for this thread for the scope's lifetime, restoring the
