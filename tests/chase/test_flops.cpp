@@ -5,6 +5,7 @@
 
 #include "autograd/functions.h"
 #include "chase/flops/flops_counter.h"
+#include "chase/models/msdnet_presets.h"
 #include "nn/adaptive_avg_pool2d.h"
 #include "nn/avg_pool2d.h"
 #include "nn/batch_norm2d.h"
@@ -305,4 +306,36 @@ TEST_CASE("flops: the JSON document") {
   CHECK(document["exits"][1]["mflops"].get<double>() == 451 / 1e6);
   CHECK(document.size() == 5);
   CHECK(document["exits"][0].size() == 3);
+}
+
+// The lazy and sequential figures of two MSDNet presets as the PyTorch forward-hook
+// counter (benchmarks/peers/flops_torch.py) counts them on the PyTorch port
+// (benchmarks/peers/msdnet_torch.py): same rules, other framework, other model code.
+// The msdnet convention is checked against the official code in test_msdnet_flops.cpp.
+TEST_CASE("flops: MSDNet's lazy and sequential figures equal the PyTorch hook counter's") {
+  struct Expected {
+    const char* preset;
+    std::vector<std::int64_t> lazy, sequential;
+  };
+  const std::vector<Expected> expected = {
+      {"msdnet-cifar-budget",
+       {5948170, 10510090, 19896586, 36024586, 59034122, 87451658, 111589898},
+       {5948170, 12726292, 25213726, 45769768, 74976818, 108780860, 137199686}},
+      {"msdnet-fmnist",
+       {10849402, 15589310, 19976174, 23342678, 27475526},
+       {10849402, 19132616, 26251778, 33235316, 40100462}},
+  };
+  for (const auto& e : expected) {
+    INFO(e.preset);
+    const auto& preset = msdnet_preset(e.preset);
+    Generator init(1);
+    auto model = make_msdnet_preset(e.preset, preset.input, preset.config.num_classes, init);
+    auto profile =
+        profile_flops(*model, {preset.input.channels, preset.input.height, preset.input.width});
+    CHECK(macs_of(profile, FlopsConvention::lazy) == e.lazy);
+    CHECK(macs_of(profile, FlopsConvention::sequential) == e.sequential);
+    // An image leaving at the last exit has run everything the running total counts.
+    CHECK(macs_of(profile, FlopsConvention::sequential).back() ==
+          macs_of(profile, FlopsConvention::msdnet).back());
+  }
 }
