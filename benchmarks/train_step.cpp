@@ -1,11 +1,14 @@
-// bench_train_step: training throughput (images/s) and peak memory of the
-// stage-3 network, the small CNN of `chase train --model small-cnn`, on
-// Fashion-MNIST-shaped input (1x28x28, 10 classes), beside PyTorch on the same
-// device in the same run (benchmarks/peers/train_step_torch.py).
+// bench_train_step: training throughput (images/s) and peak memory of a network
+// of `chase train --model NAME` (--model, default the small CNN on
+// Fashion-MNIST-shaped input, 1x28x28, 10 classes; an MSDNet preset on its own
+// input, msdnet-cifar-anytime on 3x32x32 with 10 classes), beside PyTorch on the
+// same device in the same run (benchmarks/peers/train_step_torch.py; MSDNet through
+// benchmarks/peers/msdnet_torch.py).
 //
-// One step is the trainer's (examples/train_epoch.cpp): forward, cross-entropy,
-// zero_grad, backward, an SGD step with the recipe of `chase train` (nesterov
-// momentum, weight decay). The batch is random and made on the device once, so
+// One step is the trainer's (examples/train_epoch.cpp): forward, cross-entropy
+// (for a multi-exit model the sum over exits of each exit's batch-mean
+// cross-entropy, paper Eq. 5), zero_grad, backward, an SGD step with the recipe of
+// `chase train` (nesterov momentum, weight decay). The batch is random and made on the device once, so
 // no data loading or upload is timed. On a GPU each step ends with
 // cuda::synchronize(), so that its time covers the GPU work and not only its
 // launch. Peak memory is the high-water mark of the bytes held by tensors on
@@ -26,6 +29,8 @@
 
 #include "autograd/functions.h"
 #include "benchmarks/bench_util.h"
+#include "chase/models/msdnet_presets.h"
+#include "chase/multi_exit_model.h"
 #include "examples/device.h"
 #include "examples/models.h"
 #include "examples/train_config.h"
@@ -46,8 +51,16 @@ namespace {
 
 constexpr const char* kProgram = "bench_train_step";
 constexpr int kDefaultSteps = 20;
+// The input of the models that have no input of their own (the small CNN).
 const data::ImageShape kImage{.channels = 1, .height = 28, .width = 28};  // Fashion-MNIST
 constexpr std::int64_t kClasses = 10;
+
+// A network and the input it is timed on.
+struct Network {
+  std::shared_ptr<Module> model;
+  data::ImageShape image;
+  std::int64_t classes;
+};
 
 // Waits for the work queued on `device`: what makes a GPU step's time cover its kernels.
 void wait_for([[maybe_unused]] Device device) {
@@ -64,34 +77,52 @@ struct Training {
 
   // One step of examples/train_epoch.cpp, without the loss read-back.
   void step() {
-    Variable loss = cross_entropy((*model)(Variable(images)), labels);
+    Variable loss;
+    if (auto* multi_exit = dynamic_cast<MultiExitModel*>(model.get())) {
+      for (const auto& logits : multi_exit->forward_exits(Variable(images))) {
+        auto exit_loss = cross_entropy(logits, labels);
+        loss = loss.defined() ? loss + exit_loss : exit_loss;
+      }
+    } else {
+      loss = cross_entropy((*model)(Variable(images)), labels);
+    }
     optimizer->zero_grad();
     loss.backward();
     optimizer->step();
   }
 };
 
-// The network of `chase train --model recipe.model` for kImage and kClasses, on the CPU.
-std::shared_ptr<Module> make_network(const train::TrainConfig& recipe) {
+// The network of `chase train --model recipe.model`, on the CPU: an MSDNet preset
+// on its own input and classes, any other model on kImage and kClasses.
+Network make_network(const train::TrainConfig& recipe) {
   Generator init(1);
-  return train::make_model(recipe.model, kImage, kClasses, init, std::make_shared<Generator>(2));
+  if (is_msdnet_preset(recipe.model)) {
+    const auto& preset = msdnet_preset(recipe.model);
+    return {make_msdnet_preset(recipe.model, preset.input, preset.config.num_classes, init),
+            preset.input, preset.config.num_classes};
+  }
+  return {train::make_model(recipe.model, kImage, kClasses, init, std::make_shared<Generator>(2)),
+          kImage, kClasses};
 }
 
 Training make_training(const train::TrainConfig& recipe, Device device, std::int64_t batch) {
   Generator data(3);
   Training training;
-  training.model = make_network(recipe);
+  const Network network = make_network(recipe);
+  const auto& image = network.image;
+  training.model = network.model;
   training.model->to(device);
   training.optimizer = std::make_unique<Sgd>(training.model->named_parameters(),
                                              SgdOptions{.lr = recipe.lr,
                                                         .momentum = recipe.momentum,
                                                         .weight_decay = recipe.weight_decay,
                                                         .nesterov = recipe.nesterov});
-  training.images = uniform({batch, kImage.channels, kImage.height, kImage.width}, 0.0, 1.0, data,
+  training.images = uniform({batch, image.channels, image.height, image.width}, 0.0, 1.0, data,
                             DType::f32, device);
-  // f64 keeps kClasses * u below kClasses, so truncation gives labels 0..kClasses-1.
+  // f64 keeps classes * u below classes, so truncation gives labels 0..classes-1.
   training.labels =
-      uniform({batch}, 0.0, static_cast<double>(kClasses), data, DType::f64, device).to(DType::i64);
+      uniform({batch}, 0.0, static_cast<double>(network.classes), data, DType::f64, device)
+          .to(DType::i64);
   return training;
 }
 
@@ -162,19 +193,26 @@ std::optional<Peer> run_peer(const bench::Options& options, json spec, std::size
 
 // What the peer builds and runs: the same network (its parameter count lets
 // the peer check that), recipe, batch sizes and device, with chase's threads.
-json peer_spec(const train::TrainConfig& recipe, const Module& model, Device device,
+json peer_spec(const train::TrainConfig& recipe, const Network& network, Device device,
                const std::vector<std::int64_t>& batches, int threads) {
-  return {{"device", device.str()},
-          {"batches", batches},
-          {"image", {kImage.channels, kImage.height, kImage.width}},
-          {"classes", kClasses},
-          {"parameters", model.parameter_count()},
-          {"dropout", dropout_probability(model)},
-          {"lr", recipe.lr},
-          {"momentum", recipe.momentum},
-          {"nesterov", recipe.nesterov},
-          {"weight_decay", recipe.weight_decay},
-          {"threads", threads}};
+  const auto& model = *network.model;
+  const auto& image = network.image;
+  json spec = {{"device", device.str()},
+               {"model", recipe.model},
+               {"batches", batches},
+               {"image", {image.channels, image.height, image.width}},
+               {"classes", network.classes},
+               {"parameters", model.parameter_count()},
+               {"dropout", dropout_probability(model)},
+               {"lr", recipe.lr},
+               {"momentum", recipe.momentum},
+               {"nesterov", recipe.nesterov},
+               {"weight_decay", recipe.weight_decay},
+               {"threads", threads}};
+  // The peer builds the same MSDNet from its configuration (msdnet_torch.py).
+  if (const auto* msdnet = dynamic_cast<const Msdnet*>(&model))
+    spec["msdnet_config"] = json::parse(msdnet_config_json(msdnet->config()));
+  return spec;
 }
 
 double mebibytes(std::int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
@@ -232,23 +270,25 @@ void run(const bench::Options& parsed) {
   const auto batches = parse_batches(options.settings.at("batch").value);
   const Device device = usable_device(options.settings.at("device").value);
 
-  const train::TrainConfig recipe;  // the defaults of `chase train`
+  train::TrainConfig recipe;  // the defaults of `chase train`, with --model
+  recipe.model = options.settings.at("model").value;
   std::vector<Measurement> measured;
   for (const auto batch : batches)
     measured.push_back(measure(recipe, device, batch, options.timing));
-  const auto model = make_network(recipe);
+  const Network network = make_network(recipe);
+  const auto& model = network.model;
   const int threads = omp_get_max_threads();
   std::optional<Peer> peer;
   if (options.with_peer)
-    peer = run_peer(options, peer_spec(recipe, *model, device, batches, threads), batches.size());
+    peer = run_peer(options, peer_spec(recipe, network, device, batches, threads), batches.size());
 
   const std::string where =
       device.is_cuda() ? device.str()
                        : fmt::format("cpu ({} threads, {} kernels)", threads,
                                      cpu_backend() == CpuBackend::dnnl ? "oneDNN" : "reference");
   fmt::print("{} ({} parameters), {}x{}x{} f32 images, {} classes, on {}\n", recipe.model,
-             model->parameter_count(), kImage.channels, kImage.height, kImage.width, kClasses,
-             where);
+             model->parameter_count(), network.image.channels, network.image.height,
+             network.image.width, network.classes, where);
   fmt::print(
       "step: forward, cross-entropy, backward, SGD (lr {}, momentum {}{}, weight decay {})\n",
       recipe.lr, recipe.momentum, recipe.nesterov ? " nesterov" : "", recipe.weight_decay);
@@ -278,7 +318,8 @@ int main(int argc, char** argv) {
        // Untimed steps first: oneDNN primitives or cuDNN plans, the first
        // step's momentum buffers, the caching allocator's blocks.
        .timing = {.warmup = 3, .min_runs = kDefaultSteps, .min_seconds = 0.0},
-       .settings = {{"device", {"cpu", "cpu|cuda|cuda:N"}},
+       .settings = {{"model", {"small-cnn", "NAME"}},
+                    {"device", {"cpu", "cpu|cuda|cuda:N"}},
                     {"batch", {"64,256", "N[,N...]"}},
                     {"steps", {std::to_string(kDefaultSteps), "N"}}}},
       run);

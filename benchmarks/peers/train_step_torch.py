@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """PyTorch peer of benchmarks/train_step.cpp: training steps of the small CNN of
 `chase train` (train_torch.py's small_cnn, examples/small_cnn.cpp layer for
-layer) on synthetic images made on the device, timed as bench_train_step times
-chase's.
+layer) or, when SPEC has "msdnet_config", of that MSDNet (msdnet_torch.py's port,
+chase/models/msdnet*.cpp module for module; the loss is the sum over exits of each
+exit's cross-entropy), on synthetic images made on the device, timed as
+bench_train_step times chase's.
 
 bench_train_step runs it itself; by hand (Debian's PyTorch 1.13, CPU only, is
 /usr/bin/python3; --device cuda needs a CUDA build of PyTorch):
@@ -11,10 +13,12 @@ bench_train_step runs it itself; by hand (Debian's PyTorch 1.13, CPU only, is
 
 SPEC.json is what bench_train_step writes:
 
-    {"device": "cpu", "batches": [64, 256], "image": [1, 28, 28], "classes": 10,
-     "parameters": 421642, "dropout": 0.25, "lr": 0.05, "momentum": 0.9,
+    {"device": "cpu", "model": "small-cnn", "batches": [64, 256], "image": [1, 28, 28],
+     "classes": 10, "parameters": 421642, "dropout": 0.25, "lr": 0.05, "momentum": 0.9,
      "nesterov": true, "weight_decay": 0.0005, "threads": 2,
      "warmup": 3, "min_runs": 20, "min_seconds": 0}
+
+and, for an MSDNet, "msdnet_config": {...} (chase's MsdnetConfig as JSON).
 
 One step is the trainer's: forward, cross-entropy, zero_grad (set_to_none),
 backward, SGD step; on cuda it ends with torch.cuda.synchronize(). It prints one
@@ -31,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile, record_function
 
+from msdnet_torch import MSDNet, config_of
 from peer_common import median_seconds
 from train_torch import small_cnn
 
@@ -43,13 +48,17 @@ class Trainer:
     def __init__(self, spec, batch):
         channels, height, width = spec["image"]
         self.device = torch.device(spec["device"])
-        self.model = small_cnn(channels, height, width, spec["classes"],
-                               spec["dropout"]).to(self.device)
+        if "msdnet_config" in spec:
+            self.model = MSDNet(config_of(**spec["msdnet_config"])).to(self.device)
+            mirror = "msdnet_torch.MSDNet no longer mirrors chase/models/msdnet*.cpp"
+        else:
+            self.model = small_cnn(channels, height, width, spec["classes"],
+                                   spec["dropout"]).to(self.device)
+            mirror = "train_torch.small_cnn no longer mirrors examples/small_cnn.cpp"
         count = sum(p.numel() for p in self.model.parameters())
         if count != spec["parameters"]:
-            sys.exit("train_step_torch.py: the network has %d parameters, chase's %d: "
-                     "train_torch.small_cnn no longer mirrors examples/small_cnn.cpp"
-                     % (count, spec["parameters"]))
+            sys.exit("train_step_torch.py: the network has %d parameters, chase's %d: %s"
+                     % (count, spec["parameters"], mirror))
         self.optimizer = torch.optim.SGD(
             self.model.parameters(), lr=spec["lr"], momentum=spec["momentum"],
             nesterov=spec["nesterov"], weight_decay=spec["weight_decay"])
@@ -57,7 +66,11 @@ class Trainer:
         self.labels = torch.randint(0, spec["classes"], (batch,), device=self.device)
 
     def step(self):
-        loss = F.cross_entropy(self.model(self.images), self.labels)
+        out = self.model(self.images)
+        if isinstance(out, list):  # a multi-exit model: paper Eq. 5
+            loss = sum(F.cross_entropy(logits, self.labels) for logits in out)
+        else:
+            loss = F.cross_entropy(out, self.labels)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
