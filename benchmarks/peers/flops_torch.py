@@ -17,7 +17,8 @@ call when that grad_fn is reachable from exit k's logits through next_functions.
 Checks made:
 - the toy models of tests/chase/test_flops.cpp give the figures worked out by hand
   there (conv/BN/ReLU/pools/depthwise/GELU/linear net, the two-exit model in the
-  three conventions, dense concatenation with a residual, the other rules);
+  three conventions, dense concatenation with a residual, a CAM-like channel gate
+  with an own-operations rule, the other rules);
 - self-attention: the analytic rule equals an independent count, torch.profiler's
   matrix-product FLOPs / 2 plus the biases plus one per softmax score;
 - with --chase: every exit of every preset, MACs and parameters, equal to the C++.
@@ -82,6 +83,22 @@ RULES = {
 }
 
 
+class ChannelGate(nn.Module):
+    """The shape of CHASE's CAM (tests/chase/test_flops.cpp): x times a channel gate."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(channels, channels // 2, 1),
+                                  nn.GELU(), nn.Conv2d(channels // 2, channels, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        return x * self.gate(x)
+
+
+# Own-operations rules (FlopsRules::set_own_ops): what a composite computes itself.
+OWN_RULES = {ChannelGate: lambda m, x, y: y.numel()}
+
+
 def rule_of(module):
     for kind, rule in RULES.items():
         if type(module) is kind:
@@ -106,12 +123,13 @@ def profile(model, input_chw, forward_exits=None):
     """Calls [(name, type, macs, params, needed_by)] and the model's parameter count."""
     calls, handles = [], []
 
-    def hook(name, module, rule):
+    def hook(name, module, rule, own=False):
         def record(m, inputs, output):
             x = inputs[0]
             y = output[0] if isinstance(output, tuple) else output
+            params = m.parameters(recurse=not own)  # own rule: the module's own only
             calls.append({"name": name, "type": type(m).__name__, "macs": int(rule(m, x, y)),
-                          "params": sum(p.numel() for p in m.parameters()),
+                          "params": sum(p.numel() for p in params),
                           # grad_fn now: an in-place op after it (ReLU(inplace=True)) would
                           # change the tensor's grad_fn
                           "module": m, "output": y.grad_fn})
@@ -119,9 +137,13 @@ def profile(model, input_chw, forward_exits=None):
 
     def attach(module, name):
         rule = rule_of(module)
+        own_rule = OWN_RULES.get(type(module))
         if rule is not None:
             handles.append(module.register_forward_hook(hook(name, module, rule)))
-        elif not list(module.children()):
+            return
+        if own_rule is not None:  # fires after the children's hooks, as in chase
+            handles.append(module.register_forward_hook(hook(name, module, own_rule, own=True)))
+        if not list(module.children()) and own_rule is None:
             raise TypeError(f"cannot count the layer {name!r} of type {type(module).__name__}")
         else:
             for child_name, child in module.named_children():
@@ -263,6 +285,10 @@ def toy_checks():
     ok &= check("layer norm", macs(nn.LayerNorm(5), (2, 3, 5)), [120])
     ok &= check("avg pool on 4x6 (op_counter's height rule)", macs(nn.AvgPool2d(2), (2, 4, 6)),
                 [32])
+    calls, _, _ = profile(ChannelGate(4), (4, 3, 3))
+    ok &= check("channel gate (own-operations rule) per call", [c["macs"] for c in calls],
+                [36, 8, 2, 8, 4, 36])
+    ok &= check("channel gate own params", calls[-1]["params"], 0)
     for channels, heads, bias, expected in ((4, 2, True, 840), (4, 1, False, 708)):
         label = f"attention C={channels} h={heads} bias={bias} on 2x3"
         ok &= check(label + " (rule)", macs(SelfAttention2d(channels, heads, bias), (channels, 2, 3)),

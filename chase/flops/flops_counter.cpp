@@ -53,29 +53,46 @@ class CallRecorder final : public ModuleCallObserver {
       depth_inside_rule_ = 1;
       return;
     }
-    CHASE_CHECK(!module.named_children().empty(),
+    const FlopsRule* own_ops = rules_.find_own_ops(module.type_name());
+    CHASE_CHECK(own_ops != nullptr || !module.named_children().empty(),
                 "flops: cannot count the layer \"{}\" of type {}: no FLOPs rule for this type "
                 "(chase/flops/flops_rules.h lists the known ones; add one with FlopsRules::set)",
                 name_of(module), module.type_name());
+    open_composites_.push_back(own_ops);  // looked through; its own ops priced if a rule
   }
 
   void leave(Module& module, const Variable& x, const Variable& y) override {
-    if (depth_inside_rule_ == 0) return;  // a module looked through
-    if (--depth_inside_rule_ > 0) return;
-    LayerCall call;
-    call.name = name_of(module);
-    call.type = module.type_name();
-    call.input = x.shape();
-    call.output = y.shape();
-    call.macs = (*rules_.find(module.type_name()))(module, x.shape(), y.shape());
-    call.params = module.parameter_count();
-    call.module = &module;
-    calls_.push_back({std::move(call), x, y});
+    if (depth_inside_rule_ > 0) {
+      if (--depth_inside_rule_ == 0)
+        record(module, x, y, *rules_.find(module.type_name()), module.parameter_count(), false);
+      return;
+    }
+    const FlopsRule* own_ops = open_composites_.back();
+    open_composites_.pop_back();
+    if (own_ops == nullptr) return;
+    std::int64_t own_params = module.parameter_count();  // its children's are theirs
+    for (const auto& [child_name, child] : module.named_children())
+      own_params -= child->parameter_count();
+    record(module, x, y, *own_ops, own_params, true);
   }
 
   std::vector<TracedCall>& calls() { return calls_; }
 
  private:
+  void record(Module& module, const Variable& x, const Variable& y, const FlopsRule& rule,
+              std::int64_t params, bool own_operations) {
+    LayerCall call;
+    call.name = name_of(module);
+    call.type = module.type_name();
+    call.input = x.shape();
+    call.output = y.shape();
+    call.macs = rule(module, x.shape(), y.shape());
+    call.params = params;
+    call.module = &module;
+    call.own_operations = own_operations;
+    calls_.push_back({std::move(call), x, y});
+  }
+
   std::string name_of(const Module& module) const {
     auto found = names_.find(&module);
     if (found == names_.end()) return "(not registered in the model)";
@@ -85,6 +102,7 @@ class CallRecorder final : public ModuleCallObserver {
   const FlopsRules& rules_;
   const std::map<const Module*, std::string>& names_;
   int depth_inside_rule_ = 0;
+  std::vector<const FlopsRule*> open_composites_;  // own-operations rule or null, innermost last
   std::vector<TracedCall> calls_;
 };
 

@@ -12,6 +12,9 @@
 // the autograd graph: exit k needs a call when the call's output node is reachable
 // from exit k's logits.
 //
+// A composite with an own-operations rule is looked through as well, and its call is
+// recorded after its children's with what the rule prices (its functional ops).
+//
 // Every graph node reachable from an exit must belong to a recorded call or be one
 // of the free functional ops: views and copies (reshape, view, flatten, permute,
 // transpose, contiguous, squeeze, unsqueeze, expand, narrow, slice, select),
@@ -57,6 +60,9 @@ struct LayerCall {
   std::int64_t macs = 0;
   std::int64_t params = 0;     // elements of the module's parameters (and its children's)
   const Module* module = nullptr;
+  // An own-operations rule's call (FlopsRules::set_own_ops): what the module computes
+  // outside its children, recorded after them; params are the module's own only.
+  bool own_operations = false;
   std::vector<bool> needed_by;  // [exit]: exit k's logits depend on this call
 };
 

@@ -124,4 +124,15 @@ const FlopsRule* FlopsRules::find(const std::string& type_name) const {
   return found == rules_.end() ? nullptr : &found->second;
 }
 
+void FlopsRules::set_own_ops(const std::string& type_name, FlopsRule rule) {
+  CHASE_CHECK(!type_name.empty() && rule != nullptr,
+              "FlopsRules::set_own_ops: a rule needs a type name and a function");
+  own_ops_rules_[type_name] = std::move(rule);
+}
+
+const FlopsRule* FlopsRules::find_own_ops(const std::string& type_name) const {
+  auto found = own_ops_rules_.find(type_name);
+  return found == own_ops_rules_.end() ? nullptr : &found->second;
+}
+
 }  // namespace chase

@@ -41,8 +41,11 @@
 //
 // Operations done outside any module (concat, reshape, residual additions) cost 0,
 // as op_counter counts only leaf modules; the counter refuses any other functional
-// op outside a rule (see flops_counter.h). A model that needs another layer type, or
-// a composite counted as one (CHASE's CAM with its channel multiply), adds a rule.
+// op outside a rule (see flops_counter.h). A model that needs another layer type
+// adds a rule (set). A composite whose forward computes something itself, beside
+// its children (CHASE's CAM: x times the sigmoid gate its children compute, a
+// two-input op that cannot be a single-input layer), gets an own-operations rule
+// (set_own_ops): it prices that part only, and the children keep their own rules.
 #pragma once
 
 #include <cstdint>
@@ -63,13 +66,19 @@ class FlopsRules {
   // Every layer of nn/, as listed above.
   static FlopsRules defaults();
 
-  // Adds or replaces the rule of a type name.
+  // Adds or replaces the rule of a type name: the whole call, nothing inside it is
+  // looked at.
   void set(const std::string& type_name, FlopsRule rule);
   // Null when the type has no rule.
   const FlopsRule* find(const std::string& type_name) const;
 
+  // Adds or replaces the own-operations rule of a type name: the MACs of what the
+  // module's forward computes outside its children, whose calls are counted apart.
+  void set_own_ops(const std::string& type_name, FlopsRule rule);
+  const FlopsRule* find_own_ops(const std::string& type_name) const;
+
  private:
-  std::map<std::string, FlopsRule> rules_;
+  std::map<std::string, FlopsRule> rules_, own_ops_rules_;
 };
 
 }  // namespace chase

@@ -113,6 +113,25 @@ class FunctionalScale : public Module {
   std::shared_ptr<Conv2d> gate_;
 };
 
+// The shape of CHASE's CAM: x times a channel gate its children compute,
+// sigmoid(conv(gelu(conv(global average pool x)))); the multiply is the module's own.
+class ChannelGate : public Module {
+ public:
+  ChannelGate(std::int64_t channels, Generator& gen) : Module("ChannelGate") {
+    gate_ = register_module(
+        "gate", std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
+                    std::make_shared<AdaptiveAvgPool2d>(Pair{1, 1}),
+                    std::make_shared<Conv2d>(channels, channels / 2, Pair{1, 1}, gen),
+                    std::make_shared<GELU>(),
+                    std::make_shared<Conv2d>(channels / 2, channels, Pair{1, 1}, gen),
+                    std::make_shared<Sigmoid>()}));
+  }
+  Variable forward(const Variable& x) override { return mul(x, (*gate_)(x)); }
+
+ private:
+  std::shared_ptr<Sequential> gate_;
+};
+
 // A composite calling its child's forward directly, out of the observer's sight.
 class HiddenChild : public Module {
  public:
@@ -246,6 +265,26 @@ TEST_CASE("flops: concatenation and residual additions are free") {
   Generator gen(5);
   DenseResidual block(gen);
   CHECK(single_exit_macs(block, {2, 3, 3}) == 36 + 72);
+}
+
+TEST_CASE("flops: a composite's own operations priced by an own-operations rule") {
+  Generator gen(9);
+  ChannelGate gate(4, gen);
+  CHECK_THROWS_WITH_AS(profile_flops(gate, {4, 3, 3}), doctest::Contains("the op 'mul'"), Error);
+
+  FlopsRules rules = FlopsRules::defaults();
+  rules.set_own_ops("ChannelGate", [](const Module&, const Shape&, const Shape& output) {
+    return output[0] * output[1] * output[2] * output[3];  // the channel multiply
+  });
+  // [4,3,3]: global pool 36, conv 4->2 1x1 on 1x1: 8, GELU 2, conv 2->4: 8, sigmoid 4,
+  // and the gate's own multiply 4*3*3 = 36: 94
+  auto profile = profile_flops(gate, {4, 3, 3}, rules);
+  REQUIRE(profile.calls.size() == 6);
+  CHECK(profile.calls.back().own_operations);
+  CHECK(profile.calls.back().macs == 36);
+  CHECK(profile.calls.back().params == 0);  // the convolutions' are theirs
+  CHECK(macs_of(profile, FlopsConvention::msdnet) == std::vector<std::int64_t>{94});
+  CHECK(params_of(profile, FlopsConvention::lazy) == std::vector<std::int64_t>{4 * 2 + 2 + 2 * 4 + 4});
 }
 
 TEST_CASE("flops: a layer or an op without a rule is refused, naming it") {
