@@ -291,8 +291,8 @@ def toy_checks():
     ok &= check("channel gate own params", calls[-1]["params"], 0)
     for channels, heads, bias, expected in ((4, 2, True, 840), (4, 1, False, 708)):
         label = f"attention C={channels} h={heads} bias={bias} on 2x3"
-        ok &= check(label + " (rule)", macs(SelfAttention2d(channels, heads, bias), (channels, 2, 3)),
-                    [expected])
+        model = SelfAttention2d(channels, heads, bias)
+        ok &= check(label + " (rule)", macs(model, (channels, 2, 3)), [expected])
         ok &= check(label + " (profiler)",
                     profiler_attention_macs(channels, heads, (channels, 2, 3), bias), expected)
     return ok

@@ -1,6 +1,7 @@
 #include "chase/flops/flops_counter.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -185,17 +186,25 @@ FlopsProfile profile(Module& model, const Shape& input, const FlopsRules& rules,
     const Node* input_node = traced.input.grad_fn().get();
     for (const auto& exit_nodes : reachable)
       traced.call.needed_by.push_back(output != nullptr && exit_nodes.count(output) > 0);
-    collect_nodes(output, input_node, priced);
+    // A set per call: an own-operations call must reach past its children's nodes,
+    // already priced, to the functional ops between them.
+    NodeSet inside;
+    collect_nodes(output, input_node, inside);
+    priced.insert(inside.begin(), inside.end());
     result.calls.push_back(std::move(traced.call));
   }
+  std::set<std::string> unpriced;
   for (const Node* node : all_reachable) {
-    CHASE_CHECK(priced.count(node) > 0 || free_ops().count(node->name()) > 0,
-                "flops: the op '{}' runs outside every layer with a FLOPs rule (a functional "
-                "call in a module's forward, or a child called as child->forward(x) instead of "
-                "(*child)(x)), so its cost would be silently 0; make it a module or give the "
-                "enclosing module's type a rule (FlopsRules::set)",
-                node->name());
+    if (priced.count(node) == 0 && free_ops().count(node->name()) == 0)
+      unpriced.insert("'" + node->name() + "'");
   }
+  CHASE_CHECK(unpriced.empty(),
+              "flops: the op {} runs outside every layer with a FLOPs rule (a functional call in "
+              "a module's forward, or a child called as child->forward(x) instead of "
+              "(*child)(x)), so its cost would be silently 0; make it a layer, or give the "
+              "enclosing module's type a rule (FlopsRules::set for the whole module, set_own_ops "
+              "for what it computes beside its children)",
+              fmt::join(unpriced, ", "));
   return result;
 }
 

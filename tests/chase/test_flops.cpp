@@ -46,7 +46,8 @@ std::int64_t single_exit_macs(Module& model, const Shape& input) {
 // conv - BN - ReLU - max pool - depthwise conv - GELU - avg pool - flatten - linear
 std::shared_ptr<Sequential> small_net(Generator& gen) {
   auto net = std::make_shared<Sequential>();
-  net->push_back(std::make_shared<Conv2d>(3, 4, Pair{3, 3}, gen, Conv2dOptions{.padding = {1, 1}}));
+  net->push_back(
+      std::make_shared<Conv2d>(3, 4, Pair{3, 3}, gen, Conv2dOptions{.padding = {1, 1}}));
   net->push_back(std::make_shared<BatchNorm2d>(4));
   net->push_back(std::make_shared<ReLU>());
   net->push_back(std::make_shared<MaxPool2d>(Pool2dOptions{}));
@@ -117,7 +118,10 @@ class FunctionalScale : public Module {
 // sigmoid(conv(gelu(conv(global average pool x)))); the multiply is the module's own.
 class ChannelGate : public Module {
  public:
-  ChannelGate(std::int64_t channels, Generator& gen) : Module("ChannelGate") {
+  // rectify: the gate reads relu(x), a functional op of the module's own between its
+  // input and its children.
+  ChannelGate(std::int64_t channels, Generator& gen, bool rectify = false)
+      : Module("ChannelGate"), rectify_(rectify) {
     gate_ = register_module(
         "gate", std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
                     std::make_shared<AdaptiveAvgPool2d>(Pair{1, 1}),
@@ -126,9 +130,12 @@ class ChannelGate : public Module {
                     std::make_shared<Conv2d>(channels / 2, channels, Pair{1, 1}, gen),
                     std::make_shared<Sigmoid>()}));
   }
-  Variable forward(const Variable& x) override { return mul(x, (*gate_)(x)); }
+  Variable forward(const Variable& x) override {
+    return mul(x, (*gate_)(rectify_ ? relu(x) : x));
+  }
 
  private:
+  bool rectify_;
   std::shared_ptr<Sequential> gate_;
 };
 
@@ -145,7 +152,8 @@ class HiddenChild : public Module {
 };
 
 // Dense concatenation and a residual addition, both free (op_counter counts modules):
-//   a  Conv2d(2, 2, 1x1) on [2,3,3]: 2*2*9 = 36;  b  Conv2d(4, 2, 1x1) on concat [4,3,3]: 4*2*9 = 72
+//   a  Conv2d(2, 2, 1x1) on [2,3,3]:           2*2*9 = 36
+//   b  Conv2d(4, 2, 1x1) on the concat [4,3,3]: 4*2*9 = 72
 class DenseResidual : public Module {
  public:
   explicit DenseResidual(Generator& gen) : Module("DenseResidual") {
@@ -284,7 +292,16 @@ TEST_CASE("flops: a composite's own operations priced by an own-operations rule"
   CHECK(profile.calls.back().macs == 36);
   CHECK(profile.calls.back().params == 0);  // the convolutions' are theirs
   CHECK(macs_of(profile, FlopsConvention::msdnet) == std::vector<std::int64_t>{94});
-  CHECK(params_of(profile, FlopsConvention::lazy) == std::vector<std::int64_t>{4 * 2 + 2 + 2 * 4 + 4});
+  CHECK(params_of(profile, FlopsConvention::lazy) ==
+        std::vector<std::int64_t>{4 * 2 + 2 + 2 * 4 + 4});
+
+  // The own-operations rule answers for every op of the module's forward outside its
+  // children, here a relu before them too (this rule leaves it at 0, its choice).
+  ChannelGate rectified(4, gen, /*rectify=*/true);
+  CHECK(macs_of(profile_flops(rectified, {4, 3, 3}, rules), FlopsConvention::msdnet) ==
+        std::vector<std::int64_t>{94});
+  CHECK_THROWS_WITH_AS(profile_flops(rectified, {4, 3, 3}), doctest::Contains("'mul', 'relu'"),
+                       Error);
 }
 
 TEST_CASE("flops: a layer or an op without a rule is refused, naming it") {
