@@ -121,19 +121,27 @@ void collect_nodes(const Node* from, const Node* stop, NodeSet& seen) {
   }
 }
 
-// Restores the model's training mode however the profile ends.
+// Puts the model in evaluation mode and restores every module's own mode however
+// the profile ends (a model may hold some modules in evaluation while training).
 class EvalModeScope {
  public:
-  explicit EvalModeScope(Module& model) : model_(model), was_training_(model.is_training()) {
-    model_.eval();
+  explicit EvalModeScope(Module& model) {
+    save(model);
+    model.eval();
   }
-  ~EvalModeScope() { model_.train(was_training_); }
+  // Pre-order: a module's train() sets its subtree, then its descendants reset theirs.
+  ~EvalModeScope() {
+    for (const auto& [module, training] : modes_) module->train(training);
+  }
   EvalModeScope(const EvalModeScope&) = delete;
   EvalModeScope& operator=(const EvalModeScope&) = delete;
 
  private:
-  Module& model_;
-  bool was_training_;
+  void save(Module& module) {
+    modes_.emplace_back(&module, module.is_training());
+    for (const auto& [name, child] : module.named_children()) save(*child);
+  }
+  std::vector<std::pair<Module*, bool>> modes_;
 };
 
 using ExitsForward = std::function<std::vector<Variable>(const Variable&)>;

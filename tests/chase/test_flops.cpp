@@ -344,6 +344,13 @@ TEST_CASE("flops: counting leaves the model's mode and BatchNorm statistics unto
   net->eval();
   profile_flops(*net, {3, 8, 8});
   CHECK_FALSE(net->is_training());
+  // Mixed modes come back as they were: a training net with a frozen BatchNorm.
+  net->train();
+  norm.eval();
+  profile_flops(*net, {3, 8, 8});
+  CHECK(net->is_training());
+  CHECK((*net)[0].is_training());
+  CHECK_FALSE(norm.is_training());
 }
 
 TEST_CASE("flops: the JSON document") {
