@@ -30,10 +30,10 @@
 #include "autograd/functions.h"
 #include "benchmarks/bench_util.h"
 #include "chase/models/msdnet_presets.h"
+#include "chase/models/registry.h"
 #include "chase/multi_exit_model.h"
-#include "examples/device.h"
-#include "examples/models.h"
-#include "examples/train_config.h"
+#include "chase/train/device.h"
+#include "chase/train/train_config.h"
 #include "nn/dropout.h"
 #include "nn/optim/sgd.h"
 #include "tensor/allocator.h"
@@ -101,7 +101,7 @@ Network make_network(const train::TrainConfig& recipe) {
     return {make_msdnet_preset(recipe.model, preset.input, preset.config.num_classes, init),
             preset.input, preset.config.num_classes};
   }
-  return {train::make_model(recipe.model, kImage, kClasses, init, std::make_shared<Generator>(2)),
+  return {make_model(recipe.model, kImage, kClasses, init, std::make_shared<Generator>(2)),
           kImage, kClasses};
 }
 

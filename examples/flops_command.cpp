@@ -9,9 +9,9 @@
 
 #include "chase/flops/flops_counter.h"
 #include "chase/models/msdnet_presets.h"
+#include "chase/models/registry.h"
 #include "examples/cli.h"
 #include "examples/commands.h"
-#include "examples/models.h"
 
 namespace chase::commands {
 namespace {
@@ -32,8 +32,10 @@ const std::vector<DatasetShape>& dataset_shapes() {
 }
 
 std::vector<std::string> model_names() {
-  std::vector<std::string> names(train::model_names().begin(), train::model_names().end());
-  for (const auto& name : msdnet_preset_names()) names.push_back(name);
+  std::vector<std::string> names(chase::model_names().begin(), chase::model_names().end());
+  for (const auto& name : msdnet_preset_names()) {
+    if (std::ranges::find(names, name) == names.end()) names.push_back(name);
+  }
   return names;
 }
 
@@ -122,7 +124,7 @@ std::shared_ptr<Module> build_model(const FlopsRequest& request) {
   Generator init(0);  // the weights do not change the count
   if (is_msdnet_preset(request.model))
     return make_msdnet_preset(request.model, request.input, request.classes, init);
-  return train::make_model(request.model, request.input, request.classes, init,
+  return chase::make_model(request.model, request.input, request.classes, init,
                            std::make_shared<Generator>(0));
 }
 

@@ -1,28 +1,56 @@
 // chase train --dataset fashion-mnist --model small-cnn --epochs 5 --out runs/fmnist
 #include <fmt/format.h>
 
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "chase/models/registry.h"
+#include "chase/train/dataset_recipe.h"
+#include "chase/train/trainer.h"
 #include "data/idx.h"
 #include "examples/cli.h"
 #include "examples/commands.h"
-#include "examples/dataset_recipe.h"
-#include "examples/models.h"
-#include "examples/trainer.h"
 
 namespace chase::commands {
 namespace {
+
+// "1,0.5,2" -> {1, 0.5, 2}: each a finite number, separated by commas.
+std::vector<double> parse_weights(const std::string& text) {
+  std::vector<double> weights;
+  std::size_t begin = 0;
+  while (true) {
+    const auto end = text.find(',', begin);
+    const auto item = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    double value = 0.0;
+    std::size_t used = 0;
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || !std::isfinite(value)) {
+      throw cli::UsageError(fmt::format(
+          "--exit-weights: expected comma-separated numbers such as 1,1,2, got '{}'", text));
+    }
+    weights.push_back(value);
+    if (end == std::string::npos) return weights;
+    begin = end + 1;
+  }
+}
 
 // The defaults shown by --help are those of TrainConfig, so they cannot drift apart.
 cli::ArgParser make_parser() {
   const train::TrainConfig defaults;
   cli::ArgParser parser("chase train",
                         "Trains a classifier with SGD (momentum, weight decay, linear warmup then "
-                        "cosine decay per step),\nevaluates it on the test set after every epoch "
-                        "and writes OUT/metrics.jsonl, OUT/train.log and\na checkpoint to resume "
-                        "from.");
+                        "cosine decay per step)\non the sum of its exits' cross-entropy, "
+                        "evaluates every exit on the test set after every\nepoch and writes "
+                        "OUT/metrics.jsonl, OUT/train.log and a checkpoint to resume from.");
   parser
       .option("dataset", "NAME", fmt::format("{}", fmt::join(train::dataset_names(), " | ")),
               defaults.dataset)
-      .option("model", "NAME", fmt::format("{}", fmt::join(train::model_names(), " | ")),
+      .option("model", "NAME", fmt::format("{}", fmt::join(model_names(), " | ")),
               defaults.model)
       .option("data", "DIR",
               fmt::format("dataset folder (required for cifar; fashion-mnist: {})",
@@ -37,8 +65,17 @@ cli::ArgParser make_parser() {
               fmt::format("{}", defaults.weight_decay))
       .option("warmup-epochs", "E", "linear warmup from 0, in epochs (may be fractional)",
               fmt::format("{}", defaults.warmup_epochs))
-      .option("seed", "N", "seed of initialisation, shuffling, augmentation and dropout",
+      .option("seed", "N",
+              "seed of initialisation, shuffling, augmentation, dropout and the validation split",
               std::to_string(defaults.seed))
+      .option("label-smoothing", "EPS", "label smoothing of every exit's cross-entropy, in [0, 1]",
+              fmt::format("{}", defaults.label_smoothing))
+      .option("exit-weights", "W1,W2,..",
+              "loss weight of each exit, one per exit of the model (default: 1 each)")
+      .option("val-size", "N",
+              "training images held out for validation, evaluated every epoch; their indices "
+              "go to OUT/val_indices.json",
+              std::to_string(defaults.val_size))
       .option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or every core)")
       .option("workers", "N", "data-loading threads (0: load on the training thread)",
               std::to_string(defaults.workers))
@@ -53,7 +90,7 @@ cli::ArgParser make_parser() {
 train::TrainConfig to_config(const cli::ParsedArgs& parsed) {
   train::TrainConfig config;
   config.dataset = parsed.choice("dataset", train::dataset_names());
-  config.model = parsed.choice("model", train::model_names());
+  config.model = parsed.choice("model", model_names());
   if (parsed.has("data")) config.data_dir = parsed.string("data");
   config.out_dir = parsed.string("out");
   config.epochs = parsed.integer("epochs");
@@ -68,6 +105,9 @@ train::TrainConfig to_config(const cli::ParsedArgs& parsed) {
     throw cli::UsageError(fmt::format("--seed: expected a non-negative integer, got {}", seed));
   }
   config.seed = static_cast<std::uint64_t>(seed);
+  config.label_smoothing = parsed.real("label-smoothing");
+  if (parsed.has("exit-weights")) config.exit_weights = parse_weights(parsed.string("exit-weights"));
+  config.val_size = parsed.integer("val-size");
   if (parsed.has("threads")) config.threads = static_cast<int>(parsed.integer("threads"));
   config.workers = static_cast<int>(parsed.integer("workers"));
   config.device = parsed.string("device");
@@ -103,6 +143,11 @@ int train(std::span<const std::string> args) {
     fmt::print("test accuracy {:.2f}% after {} epochs (metrics in {})\n",
                100.0 * last.test_accuracy, last.epoch,
                (config.out_dir / train::RunLog::kMetricsFile).string());
+    if (last.exits.size() > 1) {
+      for (const auto& exit : last.exits) {
+        fmt::print("  exit {}: test accuracy {:.2f}%\n", exit.exit, 100.0 * exit.test_top1);
+      }
+    }
     return 0;
   } catch (const std::exception& error) {
     fmt::print(stderr, "chase train: error: {}\n", error.what());

@@ -4,7 +4,9 @@
 
 namespace chase {
 
-Variable cross_entropy(const Variable& logits, const Tensor& target, double label_smoothing) {
+Variable cross_entropy(const Variable& logits, const Tensor& target,
+                       const CrossEntropyOptions& options) {
+  const double label_smoothing = options.label_smoothing;
   CHASE_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
               "cross_entropy: label_smoothing must be in [0, 1], got {}", label_smoothing);
   // autograd's cross_entropy checks the logits' and target's shapes and ranges.

@@ -25,4 +25,13 @@ struct Device {
 // Parses "cpu", "cuda", "cuda:1".
 Device parse_device(const std::string& text);
 
+// GPUs this process can use, cuda:0 .. cuda:N-1: 0 in a build without the CUDA
+// backend or where the runtime finds none. Never throws.
+int cuda_device_count();
+
+// Throws chase::Error saying why tensors cannot live on `device` here: a build
+// without the CUDA backend, no usable GPU (with the runtime's reason), or an
+// index past the usable GPUs. The CPU is always usable.
+void check_device_usable(Device device);
+
 }  // namespace chase

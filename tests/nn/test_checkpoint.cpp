@@ -16,11 +16,8 @@
 #include "nn/optim/schedule.h"
 #include "nn/relu.h"
 #include "nn/sequential.h"
+#include "tensor/device.h"
 #include "tests/test_util.h"
-
-#ifdef CHASE_WITH_CUDA
-#include "tensor/cuda/cuda_backend.h"
-#endif
 
 using namespace chase;
 namespace fs = std::filesystem;
@@ -63,7 +60,8 @@ struct Run {
     for (double u : uniform({5}, 0.0, 4.0, data_rng).to_vector()) labels.push_back(std::floor(u));
     sgd->set_lr(schedule.at(state.step));
     sgd->zero_grad();
-    cross_entropy(model->forward(Variable(x)), Tensor::from_vector(labels, {5}, DType::i64), 0.1)
+    cross_entropy(model->forward(Variable(x)), Tensor::from_vector(labels, {5}, DType::i64),
+                  {.label_smoothing = 0.1})
         .backward();
     sgd->step();
     ++state.step;
@@ -148,7 +146,7 @@ TEST_CASE("resuming from a checkpoint continues bit-identically") {
 TEST_CASE("a checkpoint loads onto the model's device") { check_loads_onto(Device::cpu()); }
 
 #ifdef CHASE_WITH_CUDA
-TEST_CASE("a CPU checkpoint loads onto the GPU" * doctest::skip(cuda::device_count() == 0)) {
+TEST_CASE("a CPU checkpoint loads onto the GPU" * doctest::skip(cuda_device_count() == 0)) {
   check_loads_onto(Device::cuda());
 }
 #endif

@@ -1,4 +1,4 @@
-#include "examples/dataset_recipe.h"
+#include "chase/train/dataset_recipe.h"
 
 #include <array>
 #include <vector>

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "examples/metrics_log.h"
-#include "examples/progress.h"
+#include "chase/train/metrics_log.h"
+#include "chase/train/progress.h"
 #include "tensor/error.h"
 
 using namespace chase::train;

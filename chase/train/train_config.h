@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "tensor/kernels.h"
 
@@ -25,7 +26,13 @@ struct TrainConfig {
   bool nesterov = true;
   double weight_decay = 5e-4;
   double warmup_epochs = 1.0;
-  std::uint64_t seed = 1;  // initialisation, shuffling, augmentation, dropout
+  std::uint64_t seed = 1;  // initialisation, shuffling, augmentation, dropout, validation split
+
+  // The multi-exit loss (chase/train/multi_exit_loss.h).
+  double label_smoothing = 0.0;     // in [0, 1]
+  std::vector<double> exit_weights{};  // one per exit of the model; empty: all 1
+  // Training images held out for validation (chase/train/validation_split.h); 0: none.
+  std::int64_t val_size = 0;
 
   std::string device = "cpu";
   // oneDNN where this build has it; the reference loops are the slow oracle.
@@ -37,7 +44,10 @@ struct TrainConfig {
 };
 
 // Throws chase::Error naming the option (as spelled on the command line) and
-// the accepted range when a value is out of range.
+// the accepted range when a value is out of range. What depends on the data or
+// the model (--val-size below the training set's size, one --exit-weights
+// entry per exit) is checked by run_training once they are known, before
+// anything is written.
 void validate(const TrainConfig& config);
 
 }  // namespace chase::train

@@ -1,4 +1,4 @@
-#include "examples/run_checkpoint.h"
+#include "chase/train/run_checkpoint.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,22 +18,6 @@ using Json = nlohmann::ordered_json;
 constexpr const char* kCheckpointsFolder = "checkpoints";
 constexpr const char* kLatestFile = "latest";
 constexpr const char* kRunFile = "run.json";
-
-// The options that define the run, named as on the command line. Anything
-// else (device, threads, workers, data folder, logging) may change between
-// sessions: checkpoints load onto either device.
-Json recipe(const TrainConfig& config) {
-  return Json{{"dataset", config.dataset},
-              {"model", config.model},
-              {"epochs", config.epochs},
-              {"batch-size", config.batch_size},
-              {"lr", config.lr},
-              {"momentum", config.momentum},
-              {"nesterov", config.nesterov},
-              {"weight-decay", config.weight_decay},
-              {"warmup-epochs", config.warmup_epochs},
-              {"seed", config.seed}};
-}
 
 void write_text_atomically(const fs::path& path, const std::string& text) {
   auto staged = path;
@@ -55,7 +39,8 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-// "--lr 0.1 (the checkpoint has 0.05)" for every recipe option that differs.
+// "--lr 0.1 (the checkpoint has 0.05)" for every recipe option that differs,
+// including those only one side has.
 std::vector<std::string> recipe_differences(const Json& saved, const Json& wanted) {
   std::vector<std::string> differences;
   for (const auto& [name, value] : wanted.items()) {
@@ -64,6 +49,11 @@ std::vector<std::string> recipe_differences(const Json& saved, const Json& wante
     } else if (saved[name] != value) {
       differences.push_back(
           fmt::format("--{} {} (the checkpoint has {})", name, value.dump(), saved[name].dump()));
+    }
+  }
+  for (const auto& [name, value] : saved.items()) {
+    if (!wanted.contains(name)) {
+      differences.push_back(fmt::format("no --{} (the checkpoint has {})", name, value.dump()));
     }
   }
   return differences;
@@ -76,7 +66,7 @@ bool has_run_checkpoint(const fs::path& out_dir) {
 }
 
 void save_run_checkpoint(const fs::path& out_dir, const Module& model, const Sgd& optimizer,
-                         const TrainingState& state, const TrainConfig& config,
+                         const TrainingState& state, const RunRecipe& recipe,
                          const std::vector<EpochMetrics>& history) {
   const auto root = out_dir / kCheckpointsFolder;
   const auto name = fmt::format("epoch-{:04}", state.epoch);
@@ -87,7 +77,7 @@ void save_run_checkpoint(const fs::path& out_dir, const Module& model, const Sgd
   Json metrics = Json::array();
   for (const auto& epoch : history) metrics.push_back(Json::parse(to_json_line(epoch)));
   write_text_atomically(folder / kRunFile,
-                        Json{{"recipe", recipe(config)}, {"metrics", metrics}}.dump(2) + "\n");
+                        Json{{"recipe", recipe}, {"metrics", metrics}}.dump(2) + "\n");
   write_text_atomically(root / kLatestFile, name + "\n");
 
   for (const auto& entry : fs::directory_iterator(root)) {
@@ -95,7 +85,7 @@ void save_run_checkpoint(const fs::path& out_dir, const Module& model, const Sgd
   }
 }
 
-ResumedRun load_run_checkpoint(const fs::path& out_dir, const TrainConfig& config, Module& model,
+ResumedRun load_run_checkpoint(const fs::path& out_dir, const RunRecipe& recipe, Module& model,
                                Sgd& optimizer) {
   const auto root = out_dir / kCheckpointsFolder;
   CHASE_CHECK(fs::exists(root / kLatestFile),
@@ -112,7 +102,7 @@ ResumedRun load_run_checkpoint(const fs::path& out_dir, const TrainConfig& confi
               "load_run_checkpoint: {} is not a run record (expected a JSON object with "
               "'recipe' and 'metrics')",
               run_path.string());
-  auto differences = recipe_differences(run["recipe"], recipe(config));
+  auto differences = recipe_differences(run["recipe"], recipe);
   CHASE_CHECK(differences.empty(),
               "--resume: the command line differs from the run in {}: {}; resume with the "
               "run's options or start a new run in another --out",

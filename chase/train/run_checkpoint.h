@@ -1,4 +1,4 @@
-// The checkpoints of a `chase train` run, one folder per finished epoch:
+// The checkpoints of a training run, one folder per finished epoch:
 //   OUT/checkpoints/epoch-0003/model.safetensors           weights (nn/checkpoint.h)
 //   OUT/checkpoints/epoch-0003/training_state.safetensors  momentum, step, RNG states
 //   OUT/checkpoints/epoch-0003/run.json                    the recipe and the metrics so far
@@ -9,22 +9,29 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <vector>
 
-#include "examples/metrics_log.h"
-#include "examples/train_config.h"
+#include "chase/train/metrics_log.h"
 #include "nn/checkpoint.h"
 
 namespace chase::train {
 
+// What defines a run, by option name as on the command line without its
+// dashes ({"lr": 0.05, "model": "small-cnn", ...}): a resumed run must have
+// the same, or it would not be the run that was interrupted. Anything else
+// (device, threads, workers, data folder, logging) may change between
+// sessions: checkpoints load onto either device.
+using RunRecipe = nlohmann::ordered_json;
+
 // Whether `out_dir` holds a checkpoint to resume from.
 bool has_run_checkpoint(const std::filesystem::path& out_dir);
 
-// Saves the state after epoch state.epoch, with `config`'s recipe and the
+// Saves the state after epoch state.epoch, with the run's recipe and the
 // metrics of every finished epoch.
 void save_run_checkpoint(const std::filesystem::path& out_dir, const Module& model,
-                         const Sgd& optimizer, const TrainingState& state,
-                         const TrainConfig& config, const std::vector<EpochMetrics>& history);
+                         const Sgd& optimizer, const TrainingState& state, const RunRecipe& recipe,
+                         const std::vector<EpochMetrics>& history);
 
 struct ResumedRun {
   TrainingState state;
@@ -32,11 +39,11 @@ struct ResumedRun {
 };
 
 // Restores `model` and `optimizer` from the latest checkpoint in `out_dir`.
-// The recipe (dataset, model, epochs, batch size, optimiser settings, seed)
-// must be the checkpoint's, or the resumed run would not be the run that was
-// interrupted: a difference throws chase::Error listing each option with both
-// values. Missing or corrupt files throw chase::Error naming them.
-ResumedRun load_run_checkpoint(const std::filesystem::path& out_dir, const TrainConfig& config,
+// `recipe` must be the checkpoint's: a difference throws chase::Error listing
+// each option with both values. Missing or corrupt files throw chase::Error
+// naming them; weights of another architecture throw naming the first
+// parameter that differs. Nothing is changed on error.
+ResumedRun load_run_checkpoint(const std::filesystem::path& out_dir, const RunRecipe& recipe,
                                Module& model, Sgd& optimizer);
 
 }  // namespace chase::train

@@ -1,4 +1,6 @@
-#include "examples/train_config.h"
+#include "chase/train/train_config.h"
+
+#include <cmath>
 
 #include "tensor/error.h"
 
@@ -18,6 +20,13 @@ void validate(const TrainConfig& config) {
   CHASE_CHECK(config.warmup_epochs >= 0.0 && config.warmup_epochs <= config.epochs,
               "--warmup-epochs must lie in [0, --epochs = {}], got {}", config.epochs,
               config.warmup_epochs);
+  CHASE_CHECK(config.label_smoothing >= 0.0 && config.label_smoothing <= 1.0,
+              "--label-smoothing must lie in [0, 1], got {}", config.label_smoothing);
+  for (double weight : config.exit_weights) {
+    CHASE_CHECK(std::isfinite(weight) && weight >= 0.0,
+                "--exit-weights: each weight must be finite and non-negative, got {}", weight);
+  }
+  CHASE_CHECK(config.val_size >= 0, "--val-size must be non-negative, got {}", config.val_size);
   CHASE_CHECK(config.threads >= 0, "--threads must be non-negative, got {}", config.threads);
   CHASE_CHECK(config.workers >= 0, "--workers must be non-negative, got {}", config.workers);
   CHASE_CHECK(config.log_every >= 1, "--log-every must be at least 1, got {}", config.log_every);

@@ -9,15 +9,12 @@
 #include <numbers>
 #include <numeric>
 
+#include "chase/train/run_checkpoint.h"
+#include "chase/train/trainer.h"
 #include "data/idx.h"
-#include "examples/run_checkpoint.h"
-#include "examples/trainer.h"
 #include "nn/safetensors.h"
+#include "tensor/device.h"
 #include "tests/test_util.h"
-
-#ifdef CHASE_WITH_CUDA
-#include "tensor/cuda/cuda_backend.h"
-#endif
 
 using namespace chase;
 using namespace chase::train;
@@ -83,11 +80,7 @@ TrainConfig small_config(const std::string& name) {
 
 void ignore(const std::string&) {}
 
-#ifdef CHASE_WITH_CUDA
-bool gpu_usable() { return cuda::device_count() > 0; }
-#else
-bool gpu_usable() { return false; }
-#endif
+bool gpu_usable() { return cuda_device_count() > 0; }
 
 }  // namespace
 
@@ -178,26 +171,24 @@ TEST_CASE("trainer: refusals name the problem") {
                        "--device must be cpu, cuda or cuda:N, got 'gpu1'", Error);
 }
 
-#ifdef CHASE_WITH_CUDA
 TEST_CASE("trainer: --device cuda:N past the usable GPUs names them" *
           doctest::skip(!gpu_usable())) {
   auto config = small_config("cuda_past_last");
-  config.device = fmt::format("cuda:{}", cuda::device_count());
+  config.device = fmt::format("cuda:{}", cuda_device_count());
   CHECK_THROWS_WITH_AS(run_training(config, small_recipe(100, 50), ignore),
                        doctest::Contains(fmt::format("only {} CUDA device(s) found",
-                                                     cuda::device_count())
+                                                     cuda_device_count())
                                              .c_str()),
                        Error);
 }
-#endif
 
 TEST_CASE("trainer: --device cuda is refused with the reason where no GPU is usable" *
           doctest::skip(gpu_usable())) {
   auto config = small_config("cuda_refused");
   config.device = "cuda";
 #ifdef CHASE_WITH_CUDA
-  const std::string expected = "--device cuda: cuda:0 is not usable: no usable CUDA device (" +
-                               cuda::unavailable_reason() + ")";
+  // Followed by the CUDA runtime's reason, which depends on the machine.
+  const std::string expected = "--device cuda: cuda:0 is not usable: no usable CUDA device (";
 #else
   const std::string expected =
       "--device cuda: device cuda:0: this build of chase has no CUDA backend";

@@ -15,7 +15,7 @@
 #include <numeric>
 
 #include "data/idx.h"
-#include "examples/trainer.h"
+#include "chase/train/trainer.h"
 
 using namespace chase;
 using namespace chase::train;
