@@ -12,6 +12,7 @@
 
 #include "autograd/functions.h"
 #include "chase/models/msdnet_presets.h"
+#include "chase/models/registry.h"
 #include "nn/optim/sgd.h"
 #include "tests/chase/msdnet_official.h"
 #include "tests/test_util.h"
@@ -75,6 +76,19 @@ TEST_CASE("msdnet: every preset has the official parameter count, names and shap
     CHECK_MESSAGE(crc32_of(lines) == f.state_crc32, "state-dict names or shapes differ from the official ("
                                             << lines.substr(0, 300) << " ...)");
   }
+}
+
+TEST_CASE("msdnet: the presets are in the model registry") {
+  for (const auto& name : msdnet_preset_names()) {
+    CHECK(std::find(model_names().begin(), model_names().end(), name) != model_names().end());
+  }
+  Generator init(1);
+  auto model = make_model("msdnet-fmnist", {1, 28, 28}, 10, init, nullptr);
+  CHECK(model->exit_count() == 5);
+  CHECK(model->parameter_count() == 1892702);  // msdnet_official.h
+  CHECK(dynamic_cast<Msdnet*>(model.get()) != nullptr);
+  CHECK_THROWS_WITH(make_model("msdnet", {3, 32, 32}, 10, init, nullptr),
+                    doctest::Contains("msdnet-cifar-anytime"));
 }
 
 TEST_CASE("msdnet: official state-dict names, spot checks") {
