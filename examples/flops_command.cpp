@@ -31,14 +31,6 @@ const std::vector<DatasetShape>& dataset_shapes() {
   return shapes;
 }
 
-std::vector<std::string> model_names() {
-  std::vector<std::string> names(chase::model_names().begin(), chase::model_names().end());
-  for (const auto& name : msdnet_preset_names()) {
-    if (std::ranges::find(names, name) == names.end()) names.push_back(name);
-  }
-  return names;
-}
-
 cli::ArgParser make_parser() {
   std::vector<std::string> datasets;
   for (const auto& shape : dataset_shapes()) datasets.push_back(shape.name);
@@ -48,7 +40,7 @@ cli::ArgParser make_parser() {
       "Conventions: msdnet = the official MSDNet counter's running total (earlier exits'\n"
       "classifiers included); lazy = only what exit k's logits depend on; sequential = what an\n"
       "image leaving at exit k has run (what exits 1..k depend on).");
-  parser.option("model", "NAME", fmt::format("{}", fmt::join(model_names(), " | ")))
+  parser.option("model", "NAME", fmt::format("{}", fmt::join(chase::model_names(), " | ")))
       .option("convention", "NAME", "msdnet | lazy | sequential", "msdnet")
       .option("dataset", "NAME",
               fmt::format("input shape and classes of {} (default: the model's own: an MSDNet "
@@ -94,7 +86,7 @@ struct FlopsRequest {
 
 FlopsRequest to_request(const cli::ParsedArgs& parsed) {
   FlopsRequest request;
-  request.model = parsed.choice("model", model_names());
+  request.model = parsed.choice("model", chase::model_names());
   request.convention = parse_flops_convention(
       parsed.choice("convention", std::vector<std::string>{"msdnet", "lazy", "sequential"}));
   request.json = parsed.flag("json");
@@ -122,8 +114,6 @@ FlopsRequest to_request(const cli::ParsedArgs& parsed) {
 
 std::shared_ptr<Module> build_model(const FlopsRequest& request) {
   Generator init(0);  // the weights do not change the count
-  if (is_msdnet_preset(request.model))
-    return make_msdnet_preset(request.model, request.input, request.classes, init);
   return chase::make_model(request.model, request.input, request.classes, init,
                            std::make_shared<Generator>(0));
 }
