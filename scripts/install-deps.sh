@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(
   meson ninja-build g++ pkg-config   # build
-  libdnnl-dev libeigen3-dev libomp-dev # CPU backends
+  libdnnl-dev libomp-dev             # CPU backends
   libfmt-dev nlohmann-json3-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev
   doctest-dev                          # tests
   dataset-fashion-mnist                # the embedded default dataset
