@@ -53,7 +53,9 @@ std::string describe(const TrainConfig& config, const DatasetRecipe& data,
                      const MultiExitModel& model, std::int64_t train_images,
                      std::int64_t steps_per_epoch) {
   auto shape = data.train->image_shape();
-  auto loss = fmt::format("loss: sum of {} exits' cross-entropy", model.exit_count());
+  auto loss = model.exit_count() == 1
+                   ? std::string("cross-entropy loss")
+                   : fmt::format("loss: sum of {} exits' cross-entropy", model.exit_count());
   if (!config.exit_weights.empty()) {
     loss += fmt::format(" weighted {}", fmt::join(config.exit_weights, ","));
   }

@@ -3,6 +3,8 @@
 // and resumed ends bit-identical to an uninterrupted one, and mistakes are
 // refused with errors that say what is wrong.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>  // getpid: a folder per process, so that concurrent runs do not collide
 
 #include <cmath>
 #include <filesystem>
@@ -69,7 +71,7 @@ DatasetRecipe small_recipe(std::int64_t train_images, std::int64_t test_images) 
 
 TrainConfig small_config(const std::string& name) {
   TrainConfig config;
-  config.out_dir = fs::temp_directory_path() / ("chase_test_trainer_" + name);
+  config.out_dir = fs::temp_directory_path() / fmt::format("chase_test_trainer_{}_{}", name, getpid());
   fs::remove_all(config.out_dir);
   config.epochs = 2;
   config.batch_size = 50;

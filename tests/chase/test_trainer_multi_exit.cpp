@@ -3,6 +3,8 @@
 // bit-identical to an uninterrupted one, the validation split (--val-size),
 // and the refusals of bad input, each leaving an existing run folder as it was.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>  // getpid: a folder per process, so that concurrent runs do not collide
 
 #include <fmt/ranges.h>
 
@@ -84,7 +86,7 @@ class TwoExitToy : public MultiExitModel {
 };
 
 fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("chase_test_multi_exit_" + name);
+  auto dir = fs::temp_directory_path() / fmt::format("chase_test_multi_exit_{}_{}", name, getpid());
   fs::remove_all(dir);
   return dir;
 }

@@ -10,6 +10,8 @@
 // streams (independent of its worker count). About 75 s of CPU time, 40 s on
 // two idle cores.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>  // getpid: a folder per process, so that concurrent runs do not collide
 
 #include <filesystem>
 #include <numeric>
@@ -52,7 +54,7 @@ TEST_CASE("trainer regression: one small-cnn epoch on 2,000 Fashion-MNIST images
   recipe.test = first_images(recipe.test, 500);
 
   TrainConfig config;
-  config.out_dir = fs::temp_directory_path() / "chase_test_trainer_regression";
+  config.out_dir = fs::temp_directory_path() / fmt::format("chase_test_trainer_regression_{}", getpid());
   fs::remove_all(config.out_dir);
   config.model = "small-cnn";
   config.epochs = 1;

@@ -1,5 +1,7 @@
 // What the trainer reports: the progress line and the per-epoch records.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>  // getpid: a folder per process, so that concurrent runs do not collide
 
 #include <filesystem>
 #include <fstream>
@@ -70,7 +72,7 @@ TEST_CASE("metrics: a JSON line per epoch, read back exactly") {
 }
 
 TEST_CASE("run log: metrics.jsonl holds exactly the given history, train.log grows") {
-  auto folder = std::filesystem::temp_directory_path() / "chase_test_run_log";
+  auto folder = std::filesystem::temp_directory_path() / fmt::format("chase_test_run_log_{}", getpid());
   std::filesystem::remove_all(folder);
   {
     RunLog log(folder, {});
