@@ -5,7 +5,7 @@
 // same device in the same run (benchmarks/peers/train_step_torch.py; MSDNet through
 // benchmarks/peers/msdnet_torch.py).
 //
-// One step is the trainer's (examples/train_epoch.cpp): forward, cross-entropy
+// One step is the trainer's (chase/train/train_epoch.cpp): forward, cross-entropy
 // (for a multi-exit model the sum over exits of each exit's batch-mean
 // cross-entropy, paper Eq. 5), zero_grad, backward, an SGD step with the recipe of
 // `chase train` (nesterov momentum, weight decay). The batch is random and made on the device once, so
@@ -75,7 +75,7 @@ struct Training {
   std::unique_ptr<Sgd> optimizer;
   Tensor images, labels;
 
-  // One step of examples/train_epoch.cpp, without the loss read-back.
+  // One step of chase/train/train_epoch.cpp, without the loss read-back.
   void step() {
     Variable loss;
     if (auto* multi_exit = dynamic_cast<MultiExitModel*>(model.get())) {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch peer of benchmarks/train_step.cpp: training steps of the small CNN of
-`chase train` (train_torch.py's small_cnn, examples/small_cnn.cpp layer for
+`chase train` (train_torch.py's small_cnn, chase/models/small_cnn.cpp layer for
 layer) or, when SPEC has "msdnet_config", of that MSDNet (msdnet_torch.py's port,
 chase/models/msdnet*.cpp module for module; the loss is the sum over exits of each
 exit's cross-entropy), on synthetic images made on the device, timed as
@@ -54,7 +54,7 @@ class Trainer:
         else:
             self.model = small_cnn(channels, height, width, spec["classes"],
                                    spec["dropout"]).to(self.device)
-            mirror = "train_torch.small_cnn no longer mirrors examples/small_cnn.cpp"
+            mirror = "train_torch.small_cnn no longer mirrors chase/models/small_cnn.cpp"
         count = sum(p.numel() for p in self.model.parameters())
         if count != spec["parameters"]:
             sys.exit("train_step_torch.py: the network has %d parameters, chase's %d: %s"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch peer of `chase train --dataset fashion-mnist --model small-cnn`: the
-same network (examples/small_cnn.cpp) and the same recipe, so that accuracy and
+same network (chase/models/small_cnn.cpp) and the same recipe, so that accuracy and
 training throughput can be compared side by side (docs/results.md).
 
 Run it with Debian's PyTorch 1.13 (/usr/bin/python3, not the python3 first on PATH):
@@ -61,7 +61,7 @@ def conv_bn_gelu(cin, cout):
 
 
 def small_cnn(in_channels, height, width, num_classes, dropout):
-    """The network of examples/small_cnn.cpp, layer for layer."""
+    """The network of chase/models/small_cnn.cpp, layer for layer."""
     return nn.Sequential(
         *conv_bn_gelu(in_channels, 32), *conv_bn_gelu(32, 32), nn.MaxPool2d(2),
         *conv_bn_gelu(32, 64), *conv_bn_gelu(64, 64), nn.MaxPool2d(2),
