@@ -379,3 +379,25 @@ TEST_CASE("bad input: unknown model, exit weights, another architecture; folders
   CHECK(snapshot(config.out_dir) == before);
   fs::remove_all(config.out_dir);
 }
+
+TEST_CASE("small-cnn: a one-exit MultiExitModel with the state-dict names of its Sequential days") {
+  Generator init(1);
+  auto model = make_model("small-cnn", {1, 28, 28}, 10, init, std::make_shared<Generator>(2));
+  CHECK(model->exit_count() == 1);
+  CHECK(model->parameter_count() == 468010);  // docs/results.md, PyTorch's count
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : model->state_dict()) names.push_back(name);
+  // Layers by position, as torch.nn.Sequential names them (benchmarks/peers/train_torch.py).
+  for (const char* name : {"0.weight", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                           "3.weight", "4.running_var", "7.weight", "10.weight", "11.bias",
+                           "15.weight", "15.bias", "18.weight", "18.bias"}) {
+    CHECK_MESSAGE(std::ranges::find(names, name) != names.end(), name);
+  }
+  CHECK(names.size() == 4 + 4 * 5 + 4);  // 4 convs, 4 BatchNorms (5 entries), 2 linears
+  Variable x(zeros({2, 1, 28, 28}));
+  model->eval();
+  const auto exits = model->forward_exits(x);
+  REQUIRE(exits.size() == 1);
+  CHECK(exits[0].value().shape() == Shape{2, 10});
+  CHECK(max_abs_diff((*model)(x).value(), exits[0].value()) == 0.0);
+}
