@@ -55,7 +55,7 @@ echo "install test: $(wc -l <"$tmp/all_headers.cpp") installed headers compile w
 # Users' programs, out of tree: copies outside the source tree, so that nothing but
 # the installed prefix can be found. train_step.cpp trains a few steps to the end;
 # examples/tiny_multi_exit.cpp (the README's example: a two-exit model trained on
-# Fashion-MNIST for one epoch, minutes) must load the data and train for 10 s
+# Fashion-MNIST for a minute or more) must load the data and train for 10 s
 # without an error.
 build_out_of_tree() {
   cp "$1" "$tmp/$2.cpp"
