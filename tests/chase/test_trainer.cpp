@@ -16,44 +16,17 @@
 #include "data/idx.h"
 #include "nn/safetensors.h"
 #include "tensor/device.h"
+#include "tests/chase/trainer_test_data.h"
 #include "tests/test_util.h"
 
 using namespace chase;
 using namespace chase::train;
+using chase::test::band_images;
+using chase::test::first_images;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::shared_ptr<const data::Dataset> first_images(std::shared_ptr<const data::Dataset> base,
-                                                  std::int64_t count) {
-  std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
-  std::iota(indices.begin(), indices.end(), 0);
-  auto name = fmt::format("{}[:{}]", base->name(), count);
-  return std::make_shared<data::SubsetDataset>(std::move(base), std::move(indices), name);
-}
-
-// Class k is a bright band at rows 2k .. 2k + 3 of a noisy 28x28 image: easy
-// to learn, so a few steps lower the loss. `poison` puts a NaN in every image.
-std::shared_ptr<const data::Dataset> synthetic_images(std::int64_t count, std::uint64_t seed,
-                                                      bool poison = false) {
-  const data::ImageShape shape{1, 28, 28};
-  Generator gen(seed);
-  auto noise = uniform({count, shape.numel()}, 0.0, 0.3, gen).to_vector();
-  std::vector<float> pixels(noise.begin(), noise.end());
-  std::vector<std::int64_t> labels(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i) {
-    auto label = i % 10;
-    labels[static_cast<std::size_t>(i)] = label;
-    float* image = pixels.data() + i * shape.numel();
-    for (auto y = 2 * label; y < 2 * label + 4; ++y) {
-      for (std::int64_t x = 0; x < shape.width; ++x) image[y * shape.width + x] += 0.7f;
-    }
-    if (poison) image[0] = NAN;
-  }
-  return std::make_shared<data::ImageDataset>("synthetic", shape, std::move(pixels),
-                                              std::move(labels), 10);
-}
 
 // The Fashion-MNIST recipe (augmentation, normalisation) on the first images
 // of each split, or on synthetic images when the dataset is not installed.
@@ -65,8 +38,8 @@ DatasetRecipe small_recipe(std::int64_t train_images, std::int64_t test_images) 
     return recipe;
   }
   MESSAGE("Fashion-MNIST is not installed: training on synthetic images");
-  return make_recipe("fashion-mnist", synthetic_images(train_images, 1),
-                     synthetic_images(test_images, 2));
+  return make_recipe("fashion-mnist", band_images(train_images, 1),
+                     band_images(test_images, 2));
 }
 
 TrainConfig small_config(const std::string& name) {
@@ -156,8 +129,8 @@ TEST_CASE("trainer: refusals name the problem") {
                        doctest::Contains("--lr 0.1 (the checkpoint has 0.05)"), Error);
   fs::remove_all(config.out_dir);
 
-  auto poisoned = make_recipe("fashion-mnist", synthetic_images(100, 1, /*poison=*/true),
-                              synthetic_images(50, 2));
+  auto poisoned = make_recipe("fashion-mnist", band_images(100, 1, 10, /*poison=*/true),
+                              band_images(50, 2));
   auto nan_config = small_config("nan");
   CHECK_THROWS_WITH_AS(run_training(nan_config, poisoned, ignore),
                        doctest::Contains("the loss is nan at epoch 1 step 1/2"), Error);

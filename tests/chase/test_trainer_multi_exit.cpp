@@ -28,34 +28,16 @@
 #include "nn/relu.h"
 #include "nn/safetensors.h"
 #include "nn/sequential.h"
+#include "tests/chase/trainer_test_data.h"
 #include "tests/test_util.h"
 
 using namespace chase;
 using namespace chase::train;
+using chase::test::band_images;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// Class k is a bright band at rows 2k .. 2k + 3 of a noisy 28x28 image.
-std::shared_ptr<const data::Dataset> band_images(std::int64_t count, std::uint64_t seed,
-                                                 std::int64_t classes = 10) {
-  const data::ImageShape shape{1, 28, 28};
-  Generator gen(seed);
-  auto noise = uniform({count, shape.numel()}, 0.0, 0.3, gen).to_vector();
-  std::vector<float> pixels(noise.begin(), noise.end());
-  std::vector<std::int64_t> labels(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i) {
-    auto label = i % classes;
-    labels[static_cast<std::size_t>(i)] = label;
-    float* image = pixels.data() + i * shape.numel();
-    for (auto y = 2 * (label % 12); y < 2 * (label % 12) + 4; ++y) {
-      for (std::int64_t x = 0; x < shape.width; ++x) image[y * shape.width + x] += 0.7f;
-    }
-  }
-  return std::make_shared<data::ImageDataset>("bands", shape, std::move(pixels),
-                                              std::move(labels), classes);
-}
 
 // Two exits: one after a first convolution, one after a second.
 class TwoExitToy : public MultiExitModel {

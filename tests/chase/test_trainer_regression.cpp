@@ -16,11 +16,13 @@
 #include <filesystem>
 #include <numeric>
 
-#include "data/idx.h"
 #include "chase/train/trainer.h"
+#include "data/idx.h"
+#include "tests/chase/trainer_test_data.h"
 
 using namespace chase;
 using namespace chase::train;
+using chase::test::first_images;
 
 namespace {
 
@@ -29,14 +31,6 @@ namespace fs = std::filesystem;
 bool fashion_mnist_installed() {
   return fs::exists(data::kDefaultFashionMnistDir / "train-images-idx3-ubyte.gz") &&
          fs::exists(data::kDefaultFashionMnistDir / "t10k-images-idx3-ubyte.gz");
-}
-
-std::shared_ptr<const data::Dataset> first_images(std::shared_ptr<const data::Dataset> base,
-                                                  std::int64_t count) {
-  std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
-  std::iota(indices.begin(), indices.end(), 0);
-  auto name = fmt::format("{}[:{}]", base->name(), count);
-  return std::make_shared<data::SubsetDataset>(std::move(base), std::move(indices), name);
 }
 
 // Recorded at commit 5267e58 (the trainer in examples/, before it moved into chase/).
