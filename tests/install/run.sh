@@ -55,8 +55,8 @@ echo "install test: $(wc -l <"$tmp/all_headers.cpp") installed headers compile w
 # Users' programs, out of tree: copies outside the source tree, so that nothing but
 # the installed prefix can be found. train_step.cpp trains a few steps to the end;
 # examples/tiny_multi_exit.cpp (the README's example: a two-exit model trained on
-# Fashion-MNIST for a minute or more) must load the data and train for 10 s
-# without an error.
+# Fashion-MNIST, a minute or more on a slow machine, seconds on a fast one) must
+# load the data and train without an error: finished, or still training at 10 s.
 build_out_of_tree() {
   cp "$1" "$tmp/$2.cpp"
   # shellcheck disable=SC2086  # pkg-config's output is words by design
@@ -68,7 +68,8 @@ build_out_of_tree tests/install/train_step.cpp train_step
 build_out_of_tree examples/tiny_multi_exit.cpp tiny_multi_exit
 status=0
 timeout 10 "$tmp/tiny_multi_exit" "$tmp/tiny_run" >"$tmp/tiny.log" 2>&1 || status=$?
-[ "$status" -eq 124 ] || { cat "$tmp/tiny.log"; fail "tiny_multi_exit stopped (status $status) within 10 s"; }
+[ "$status" -eq 0 ] || [ "$status" -eq 124 ] ||
+  { cat "$tmp/tiny.log"; fail "tiny_multi_exit failed (status $status) within 10 s"; }
 "$root/bin/chase" --help >/dev/null || fail "the installed chase program does not start"
 echo "install test: train_step.cpp and examples/tiny_multi_exit.cpp built out of tree with" \
-  "pkg-config; train_step trained, tiny_multi_exit trained 10 s; bin/chase --help ok"
+  "pkg-config; train_step trained, tiny_multi_exit trained (10 s at most); bin/chase --help ok"
