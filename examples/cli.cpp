@@ -38,9 +38,10 @@ ArgParser& ArgParser::option(std::string name, std::string value_name, std::stri
   return *this;
 }
 
-ArgParser& ArgParser::flag(std::string name, std::string help, bool default_value) {
-  options_.push_back(
-      {std::move(name), "", std::move(help), default_value ? "true" : "false", true});
+ArgParser& ArgParser::flag(std::string name, std::string help,
+                           std::optional<bool> default_value) {
+  std::string text = !default_value ? "" : *default_value ? "true" : "false";
+  options_.push_back({std::move(name), "", std::move(help), std::move(text), true});
   return *this;
 }
 
@@ -72,6 +73,7 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) const {
       if (positional_count == positionals_.size()) {
         throw UsageError(fmt::format("unexpected argument '{}'", arg));
       }
+      parsed.given_.insert(positionals_[positional_count].first);
       parsed.values_[positionals_[positional_count++].first] = arg;
       continue;
     }
@@ -91,6 +93,7 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) const {
       }
       parsed.values_[name] = args[++i];
     }
+    parsed.given_.insert(name);
     if (option->is_flag) parsed.flag(name);  // checks the value now, not when first read
   }
   if (positional_count < positionals_.size()) {

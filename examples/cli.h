@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -32,8 +33,9 @@ class ArgParser {
   // An option taking a value; an empty default means the option is unset unless given.
   ArgParser& option(std::string name, std::string value_name, std::string help,
                     std::string default_value = "");
-  // A boolean option: `--name` alone means true.
-  ArgParser& flag(std::string name, std::string help, bool default_value = false);
+  // A boolean option: `--name` alone means true. A nullopt default leaves it
+  // unset unless given (the help then states what applies).
+  ArgParser& flag(std::string name, std::string help, std::optional<bool> default_value = false);
   // A required positional argument, in declaration order.
   ArgParser& positional(std::string name, std::string help);
 
@@ -60,6 +62,8 @@ class ParsedArgs {
   bool help_requested() const { return help_requested_; }
   // Given on the command line or by a default.
   bool has(const std::string& name) const { return values_.contains(name); }
+  // Given on the command line (a default does not count).
+  bool given(const std::string& name) const { return given_.contains(name); }
 
   // The value of an option or positional argument; throws UsageError when it is unset.
   const std::string& string(const std::string& name) const;
@@ -76,6 +80,7 @@ class ParsedArgs {
 
   bool help_requested_ = false;
   std::map<std::string, std::string> values_;  // by name, without the leading "--"
+  std::set<std::string> given_;                // the names on the command line
   std::set<std::string> positional_names_;
 };
 

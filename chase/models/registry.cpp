@@ -32,7 +32,10 @@ std::vector<RegisteredModel> build_table() {
          [name = preset.name](data::ImageShape input, std::int64_t num_classes, Generator& init,
                               std::shared_ptr<Generator>) -> std::shared_ptr<MultiExitModel> {
            return make_msdnet_preset(name, input, num_classes, init);
-         }});
+         },
+         // msdnet-fmnist is the baseline beside chase-fmnist: trained by the same recipe.
+         preset.name == "msdnet-fmnist" ? std::optional(train::fmnist_multi_exit_recipe())
+                                        : std::nullopt});
   }
   return models;
 }
@@ -53,6 +56,14 @@ std::span<const std::string> model_names() {
     return list;
   }();
   return names;
+}
+
+std::optional<train::TrainRecipe> model_recipe(const std::string& name) {
+  for (const auto& model : table()) {
+    if (model.name == name) return model.recipe;
+  }
+  throw Error(fmt::format("model_recipe: unknown model '{}', expected one of {}", name,
+                          fmt::join(model_names(), ", ")));
 }
 
 std::shared_ptr<MultiExitModel> make_model(const std::string& name, data::ImageShape input,

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "chase/multi_exit_model.h"
+#include "chase/train/train_recipe.h"
 #include "data/dataset.h"
 #include "tensor/random.h"
 
@@ -25,12 +27,19 @@ struct RegisteredModel {
   std::string name;         // as typed after --model
   std::string description;  // one line, for listings
   ModelFactory make;
+  // The default training recipe of `chase train --model NAME` (options given
+  // on the command line override it); nullopt: TrainConfig's defaults.
+  std::optional<train::TrainRecipe> recipe = std::nullopt;
 };
 
 // Every registered model, in the table's order.
 std::span<const RegisteredModel> registered_models();
 // Their names, in the same order ("small-cnn", ...).
 std::span<const std::string> model_names();
+
+// The training recipe of model `name` (nullopt when it has none); an unknown
+// name throws chase::Error listing the valid ones.
+std::optional<train::TrainRecipe> model_recipe(const std::string& name);
 
 // Builds model `name`; an unknown name throws chase::Error listing the valid ones.
 std::shared_ptr<MultiExitModel> make_model(const std::string& name, data::ImageShape input,

@@ -5,6 +5,7 @@
 
 #include "data/cifar.h"
 #include "data/idx.h"
+#include "data/random_erasing.h"
 #include "tensor/error.h"
 
 namespace chase::train {
@@ -47,6 +48,16 @@ DatasetRecipe make_recipe(const std::string& name, std::shared_ptr<const data::D
       .add(std::make_shared<data::RandomHorizontalFlip>(0.5))
       .add(normalize);
   recipe.test_transforms.add(normalize);
+  return recipe;
+}
+
+DatasetRecipe with_random_erasing(DatasetRecipe recipe, double probability) {
+  CHASE_CHECK(probability >= 0.0 && probability <= 1.0,
+              "random erasing: probability must be in [0, 1], got {}", probability);
+  if (probability > 0.0) {
+    recipe.train_transforms.add(std::make_shared<data::RandomErasing>(
+        data::RandomErasingOptions{.probability = probability}));
+  }
   return recipe;
 }
 

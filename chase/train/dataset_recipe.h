@@ -32,4 +32,10 @@ DatasetRecipe load_dataset_recipe(const std::string& name, const std::filesystem
 DatasetRecipe make_recipe(const std::string& name, std::shared_ptr<const data::Dataset> train,
                           std::shared_ptr<const data::Dataset> test);
 
+// `recipe` with random erasing (data/random_erasing.h, torchvision's area and
+// aspect ranges) of probability `probability` appended to its training
+// transforms, after the normalisation, so that erased pixels hold the mean.
+// 0 returns `recipe` unchanged; the test transforms are never changed.
+DatasetRecipe with_random_erasing(DatasetRecipe recipe, double probability);
+
 }  // namespace chase::train

@@ -26,6 +26,8 @@ void validate(const TrainConfig& config) {
     CHASE_CHECK(std::isfinite(weight) && weight >= 0.0,
                 "--exit-weights: each weight must be finite and non-negative, got {}", weight);
   }
+  CHASE_CHECK(config.random_erasing >= 0.0 && config.random_erasing <= 1.0,
+              "--random-erasing must lie in [0, 1], got {}", config.random_erasing);
   CHASE_CHECK(config.val_size >= 0, "--val-size must be non-negative, got {}", config.val_size);
   CHASE_CHECK(config.threads >= 0, "--threads must be non-negative, got {}", config.threads);
   CHASE_CHECK(config.workers >= 0, "--workers must be non-negative, got {}", config.workers);

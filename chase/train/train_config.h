@@ -33,6 +33,9 @@ struct TrainConfig {
   std::vector<double> exit_weights{};  // one per exit of the model; empty: all 1
   // Training images held out for validation (chase/train/validation_split.h); 0: none.
   std::int64_t val_size = 0;
+  // Probability of random erasing (data/random_erasing.h) of each training
+  // image, after normalisation; 0: off. In [0, 1].
+  double random_erasing = 0.0;
 
   std::string device = "cpu";
   // oneDNN where this build has it; the reference loops are the slow oracle.

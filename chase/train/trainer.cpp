@@ -45,6 +45,7 @@ RunRecipe recipe_of(const TrainConfig& config) {
                    {"seed", config.seed}};
   if (config.val_size > 0) recipe["val-size"] = config.val_size;
   if (config.label_smoothing > 0.0) recipe["label-smoothing"] = config.label_smoothing;
+  if (config.random_erasing > 0.0) recipe["random-erasing"] = config.random_erasing;
   if (!config.exit_weights.empty()) recipe["exit-weights"] = config.exit_weights;
   return recipe;
 }
@@ -59,19 +60,21 @@ std::string describe(const TrainConfig& config, const DatasetRecipe& data,
   if (!config.exit_weights.empty()) {
     loss += fmt::format(" weighted {}", fmt::join(config.exit_weights, ","));
   }
-  if (config.label_smoothing > 0.0) {
-    loss += fmt::format(", label smoothing {}", config.label_smoothing);
-  }
+  loss += fmt::format(", label smoothing {}", config.label_smoothing);
+  auto erasing = config.random_erasing > 0.0
+                     ? fmt::format("random erasing p {}", config.random_erasing)
+                     : std::string("no random erasing");
   return fmt::format(
       "{} ({} parameters, {} exit{}) on {}: {} training{} and {} test images of {}x{}x{}, {} "
       "epochs of {} steps (batch {}), lr {} (warmup {} epochs, cosine), momentum {}{}, weight "
-      "decay {}, {}, seed {}, device {}, {} threads ({} CPU kernels), {} loader workers",
+      "decay {}, {}, {}, seed {}, device {}, {} threads ({} CPU kernels), {} loader workers",
       config.model, model.parameter_count(), model.exit_count(), model.exit_count() == 1 ? "" : "s",
       data.train->name(), train_images,
       config.val_size > 0 ? fmt::format(", {} validation", config.val_size) : "",
       data.test->size(), shape.channels, shape.height, shape.width, config.epochs,
       steps_per_epoch, config.batch_size, config.lr, config.warmup_epochs, config.momentum,
-      config.nesterov ? " (nesterov)" : "", config.weight_decay, loss, config.seed, config.device,
+      config.nesterov ? " (nesterov)" : "", config.weight_decay, loss, erasing, config.seed,
+      config.device,
       omp_get_max_threads(), config.cpu_kernels == CpuBackend::dnnl ? "oneDNN" : "reference",
       config.workers);
 }
@@ -110,9 +113,10 @@ std::vector<EpochMetrics> run_training(const TrainConfig& config, const MessageS
   return run_training(config, load_dataset_recipe(config.dataset, config.data_dir), print);
 }
 
-std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetRecipe& data,
+std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetRecipe& given_data,
                                        const MessageSink& print) {
   const Device device = check_runnable(config);
+  const DatasetRecipe data = with_random_erasing(given_data, config.random_erasing);
   const ScopedCpuBackend cpu_kernels(config.cpu_kernels);
   if (config.threads > 0) omp_set_num_threads(config.threads);
 

@@ -25,7 +25,9 @@ namespace chase::train {
 // refusal before training starts leaves OUT as it was.
 std::vector<EpochMetrics> run_training(const TrainConfig& config, const MessageSink& print);
 
-// The same on data the caller provides (a subset, synthetic images).
+// The same on data the caller provides (a subset, synthetic images). In
+// both, config.random_erasing > 0 appends random erasing to the training
+// transforms (with_random_erasing, dataset_recipe.h).
 std::vector<EpochMetrics> run_training(const TrainConfig& config, const DatasetRecipe& data,
                                        const MessageSink& print);
 

@@ -52,6 +52,24 @@ TEST_CASE("cli: values, defaults and both spellings of an option") {
   CHECK_THROWS_WITH_AS(defaults.string("lr"), "missing required --lr", UsageError);
 }
 
+TEST_CASE("cli: given() tells the options on the command line from defaults") {
+  auto parsed = parse({"world", "--lr", "0.1"});
+  CHECK(parsed.given("NAME"));
+  CHECK(parsed.given("lr"));
+  CHECK(parsed.has("epochs"));  // by its default
+  CHECK_FALSE(parsed.given("epochs"));
+  CHECK_FALSE(parsed.given("nesterov"));
+  CHECK(parse({"world", "--epochs", "5", "--nesterov=true"}).given("epochs"));
+  CHECK(parse({"world", "--epochs", "5", "--nesterov=true"}).given("nesterov"));
+
+  // A flag without a default is unset unless given, and its help adds nothing.
+  ArgParser parser("chase demo", "A demo command.");
+  parser.flag("fast", "go fast", std::nullopt);
+  CHECK_FALSE(parser.parse(std::vector<std::string>{}).has("fast"));
+  CHECK(parser.parse(std::vector<std::string>{"--fast"}).flag("fast"));
+  CHECK(parser.usage().find("go fast\n") != std::string::npos);
+}
+
 TEST_CASE("cli: --help skips every other check") {
   auto parsed = parse({"--bogus", "--help"});
   CHECK(parsed.help_requested());
