@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "chase/flops/flops_counter.h"
-#include "chase/models/msdnet_presets.h"
 #include "chase/models/registry.h"
 #include "examples/cli.h"
 #include "examples/commands.h"
@@ -43,8 +42,8 @@ cli::ArgParser make_parser() {
   parser.option("model", "NAME", fmt::format("{}", fmt::join(chase::model_names(), " | ")))
       .option("convention", "NAME", "msdnet | lazy | sequential", "msdnet")
       .option("dataset", "NAME",
-              fmt::format("input shape and classes of {} (default: the model's own: an MSDNet "
-                          "preset's, else fashion-mnist's)",
+              fmt::format("input shape and classes of {} (default: the images the model is "
+                          "meant for)",
                           fmt::join(datasets, " | ")))
       .option("input", "CxHxW", "input image shape, e.g. 3x32x32 (overrides --dataset)")
       .option("classes", "N", "number of classes (overrides --dataset)")
@@ -91,11 +90,8 @@ FlopsRequest to_request(const cli::ParsedArgs& parsed) {
       parsed.choice("convention", std::vector<std::string>{"msdnet", "lazy", "sequential"}));
   request.json = parsed.flag("json");
 
-  DatasetShape shape = dataset_shapes().front();
-  if (is_msdnet_preset(request.model)) {
-    const auto& preset = msdnet_preset(request.model);
-    shape = {"", preset.input, preset.config.num_classes};
-  }
+  const auto& model = chase::registered_model(request.model);
+  DatasetShape shape{"", model.input, model.num_classes};
   if (parsed.has("dataset")) {
     std::vector<std::string> names;
     for (const auto& known : dataset_shapes()) names.push_back(known.name);

@@ -110,6 +110,9 @@ FlopsRules FlopsRules::defaults() {
   rules.set("Flatten", free_layer);
   rules.set("LayerNorm", layer_norm_macs);
   rules.set("MultiheadSelfAttention", attention_macs);
+  // CHASE's CAM (chase/models/chase_layers.h): its children are counted as usual,
+  // its own channel-wise multiply x * gate costs one per element of x.
+  rules.set_own_ops("CAM", per_input_element);
   return rules;
 }
 

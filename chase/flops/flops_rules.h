@@ -38,6 +38,9 @@
 //                     + L * L * C                          attention-weighted sum of v
 //                     + L * C * C   (+ L * C with bias) )  output projection (Linear rule)
 //                 The 1 / sqrt(d) scaling of q is 0: it folds into the q projection.
+//   CAM (own operations; chase/models/chase_layers.h)  x.numel: the channel-wise
+//                 multiply of x by its gate, one per element (extension); the
+//                 gate's pool, convolutions, GELU and sigmoid keep their own rules.
 //
 // Operations done outside any module (concat, reshape, residual additions) cost 0,
 // as op_counter counts only leaf modules; the counter refuses any other functional

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "chase/models/chase_presets.h"
 #include "chase/models/msdnet_presets.h"
 #include "chase/models/small_cnn.h"
 #include "tensor/error.h"
@@ -35,7 +36,24 @@ std::vector<RegisteredModel> build_table() {
          },
          // msdnet-fmnist is the baseline beside chase-fmnist: trained by the same recipe.
          preset.name == "msdnet-fmnist" ? std::optional(train::fmnist_multi_exit_recipe())
-                                        : std::nullopt});
+                                        : std::nullopt,
+         preset.input, preset.config.num_classes});
+  }
+  // CHASE presets (chase/models/chase_presets.h, docs/chase.md); no dropout. The
+  // Fashion-MNIST ones (the network and its ablations) share msdnet-fmnist's recipe.
+  for (const auto& preset : chase_presets()) {
+    models.push_back(
+        {preset.name,
+         fmt::format("{}, {} exits, for {}x{}x{} images (docs/chase.md)", preset.summary,
+                     plan_chase(preset.config).exits.size(), preset.input.channels,
+                     preset.input.height, preset.input.width),
+         [name = preset.name](data::ImageShape input, std::int64_t num_classes, Generator& init,
+                              std::shared_ptr<Generator>) -> std::shared_ptr<MultiExitModel> {
+           return make_chase_preset(name, input, num_classes, init);
+         },
+         preset.name.starts_with("chase-fmnist") ? std::optional(train::fmnist_multi_exit_recipe())
+                                                 : std::nullopt,
+         preset.input, preset.config.num_classes});
   }
   return models;
 }
@@ -58,22 +76,22 @@ std::span<const std::string> model_names() {
   return names;
 }
 
-std::optional<train::TrainRecipe> model_recipe(const std::string& name) {
+const RegisteredModel& registered_model(const std::string& name) {
   for (const auto& model : table()) {
-    if (model.name == name) return model.recipe;
+    if (model.name == name) return model;
   }
-  throw Error(fmt::format("model_recipe: unknown model '{}', expected one of {}", name,
+  throw Error(fmt::format("unknown model '{}', expected one of {}", name,
                           fmt::join(model_names(), ", ")));
+}
+
+std::optional<train::TrainRecipe> model_recipe(const std::string& name) {
+  return registered_model(name).recipe;
 }
 
 std::shared_ptr<MultiExitModel> make_model(const std::string& name, data::ImageShape input,
                                            std::int64_t num_classes, Generator& init,
                                            std::shared_ptr<Generator> dropout_rng) {
-  for (const auto& model : table()) {
-    if (model.name == name) return model.make(input, num_classes, init, std::move(dropout_rng));
-  }
-  throw Error(fmt::format("make_model: unknown model '{}', expected one of {}", name,
-                          fmt::join(model_names(), ", ")));
+  return registered_model(name).make(input, num_classes, init, std::move(dropout_rng));
 }
 
 }  // namespace chase

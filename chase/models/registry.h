@@ -30,7 +30,14 @@ struct RegisteredModel {
   // The default training recipe of `chase train --model NAME` (options given
   // on the command line override it); nullopt: TrainConfig's defaults.
   std::optional<train::TrainRecipe> recipe = std::nullopt;
+  // The images and classes it is meant for (what `chase flops --model NAME`
+  // counts when no --dataset or --input is given): Fashion-MNIST's by default.
+  data::ImageShape input{1, 28, 28};
+  std::int64_t num_classes = 10;
 };
+
+// The registered model called `name`; an unknown name throws listing the valid ones.
+const RegisteredModel& registered_model(const std::string& name);
 
 // Every registered model, in the table's order.
 std::span<const RegisteredModel> registered_models();

@@ -51,7 +51,7 @@ std::vector<float> test_pixels(const DatasetRecipe& recipe, std::int64_t index) 
 
 TEST_CASE("train recipe: the Fashion-MNIST multi-exit recipe's values") {
   const auto recipe = fmnist_multi_exit_recipe();
-  CHECK(recipe.epochs == 40);
+  CHECK(recipe.epochs == 25);
   CHECK(recipe.batch_size == 128);
   CHECK(recipe.lr == 0.1);
   CHECK(recipe.momentum == 0.9);
@@ -62,7 +62,7 @@ TEST_CASE("train recipe: the Fashion-MNIST multi-exit recipe's values") {
   CHECK(recipe.val_size == 5000);
   CHECK(recipe.random_erasing == 0.25);
   CHECK(recipe_options(recipe) ==
-        "--epochs 40 --batch-size 128 --lr 0.1 --momentum 0.9 --nesterov=true "
+        "--epochs 25 --batch-size 128 --lr 0.1 --momentum 0.9 --nesterov=true "
         "--weight-decay 0.0005 --warmup-epochs 2 --label-smoothing 0.1 --val-size 5000 "
         "--random-erasing 0.25");
 }
@@ -132,7 +132,7 @@ TEST_CASE("train recipe: msdnet-fmnist carries the Fashion-MNIST recipe, small-c
   CHECK(*model_recipe("msdnet-fmnist") == fmnist_multi_exit_recipe());
   CHECK_FALSE(model_recipe("small-cnn").has_value());
   CHECK_THROWS_WITH_AS(model_recipe("no-such-model"),
-                       doctest::Contains("model_recipe: unknown model 'no-such-model'"), Error);
+                       doctest::Contains("unknown model 'no-such-model'"), Error);
   for (const auto& model : registered_models()) {
     CHECK(model_recipe(model.name) == model.recipe);
   }

@@ -319,7 +319,7 @@ TEST_CASE("bad input: unknown model, exit weights, another architecture; folders
   const auto names = fmt::format("{}", fmt::join(model_names(), ", "));
   CHECK(names.starts_with("small-cnn"));
   CHECK_THROWS_WITH_AS(make_model("resnet", {1, 28, 28}, 10, init, dropout),
-                       ("make_model: unknown model 'resnet', expected one of " + names).c_str(),
+                       ("unknown model 'resnet', expected one of " + names).c_str(),
                        Error);
 
   auto data = band_recipe(100, 20);

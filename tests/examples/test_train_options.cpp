@@ -38,7 +38,7 @@ train::TrainRecipe recipe_fields(const train::TrainConfig& config) {
 TEST_CASE("chase train: --model msdnet-fmnist alone trains by its recipe") {
   const auto config = config_of({"--model", "msdnet-fmnist"});
   CHECK(recipe_fields(config) == train::fmnist_multi_exit_recipe());
-  CHECK(config.epochs == 40);
+  CHECK(config.epochs == 25);
   CHECK(config.lr == 0.1);
   CHECK(config.val_size == 5000);
   CHECK(config.random_erasing == 0.25);
