@@ -1,9 +1,10 @@
 // bench_train_step: training throughput (images/s) and peak memory of a network
 // of `chase train --model NAME` (--model, default the small CNN on
 // Fashion-MNIST-shaped input, 1x28x28, 10 classes; an MSDNet preset on its own
-// input, msdnet-cifar-anytime on 3x32x32 with 10 classes), beside PyTorch on the
-// same device in the same run (benchmarks/peers/train_step_torch.py; MSDNet through
-// benchmarks/peers/msdnet_torch.py).
+// input, msdnet-cifar-anytime on 3x32x32 with 10 classes; a CHASE preset likewise,
+// chase-cifar10 on 3x32x32), beside PyTorch on the same device in the same run
+// (benchmarks/peers/train_step_torch.py; MSDNet through benchmarks/peers/msdnet_torch.py,
+// CHASE through benchmarks/peers/chase_torch.py).
 //
 // One step is the trainer's (chase/train/train_epoch.cpp): forward, cross-entropy
 // (for a multi-exit model the sum over exits of each exit's batch-mean
@@ -29,6 +30,7 @@
 
 #include "autograd/functions.h"
 #include "benchmarks/bench_util.h"
+#include "chase/models/chase_presets.h"
 #include "chase/models/msdnet_presets.h"
 #include "chase/models/registry.h"
 #include "chase/multi_exit_model.h"
@@ -92,14 +94,20 @@ struct Training {
   }
 };
 
-// The network of `chase train --model recipe.model`, on the CPU: an MSDNet preset
-// on its own input and classes, any other model on kImage and kClasses.
+// The network of `chase train --model recipe.model`, on the CPU: an MSDNet or
+// CHASE preset on its own input and classes, any other model on kImage and kClasses.
 Network make_network(const train::TrainConfig& recipe) {
   Generator init(1);
   if (is_msdnet_preset(recipe.model)) {
     const auto& preset = msdnet_preset(recipe.model);
     return {make_msdnet_preset(recipe.model, preset.input, preset.config.num_classes, init),
             preset.input, preset.config.num_classes};
+  }
+  for (const auto& preset : chase_presets()) {
+    if (preset.name == recipe.model) {
+      return {make_chase_preset(recipe.model, preset.input, preset.config.num_classes, init),
+              preset.input, preset.config.num_classes};
+    }
   }
   return {make_model(recipe.model, kImage, kClasses, init, std::make_shared<Generator>(2)),
           kImage, kClasses};
@@ -212,6 +220,9 @@ json peer_spec(const train::TrainConfig& recipe, const Network& network, Device 
   // The peer builds the same MSDNet from its configuration (msdnet_torch.py).
   if (const auto* msdnet = dynamic_cast<const Msdnet*>(&model))
     spec["msdnet_config"] = json::parse(msdnet_config_json(msdnet->config()));
+  // And the same CHASE (chase_torch.py).
+  if (const auto* chase_net = dynamic_cast<const ChaseNet*>(&model))
+    spec["chase_config"] = json::parse(chase_config_json(chase_net->config()));
   return spec;
 }
 

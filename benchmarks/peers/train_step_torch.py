@@ -2,9 +2,10 @@
 """PyTorch peer of benchmarks/train_step.cpp: training steps of the small CNN of
 `chase train` (train_torch.py's small_cnn, chase/models/small_cnn.cpp layer for
 layer) or, when SPEC has "msdnet_config", of that MSDNet (msdnet_torch.py's port,
-chase/models/msdnet*.cpp module for module; the loss is the sum over exits of each
-exit's cross-entropy), on synthetic images made on the device, timed as
-bench_train_step times chase's.
+chase/models/msdnet*.cpp module for module) or, when it has "chase_config", of that
+CHASE (chase_torch.py's port, chase/models/chase_*.cpp module for module; for both
+the loss is the sum over exits of each exit's cross-entropy), on synthetic images
+made on the device, timed as bench_train_step times chase's.
 
 bench_train_step runs it itself; by hand (Debian's PyTorch 1.13, CPU only, is
 /usr/bin/python3; --device cuda needs a CUDA build of PyTorch):
@@ -18,7 +19,8 @@ SPEC.json is what bench_train_step writes:
      "nesterov": true, "weight_decay": 0.0005, "threads": 2,
      "warmup": 3, "min_runs": 20, "min_seconds": 0}
 
-and, for an MSDNet, "msdnet_config": {...} (chase's MsdnetConfig as JSON).
+and, for an MSDNet, "msdnet_config": {...} (chase's MsdnetConfig as JSON), for a
+CHASE, "chase_config": {...} (chase_config_json).
 
 One step is the trainer's: forward, cross-entropy, zero_grad (set_to_none),
 backward, SGD step; on cuda it ends with torch.cuda.synchronize(). It prints one
@@ -35,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile, record_function
 
+import chase_torch
 from msdnet_torch import MSDNet, config_of
 from peer_common import median_seconds
 from train_torch import small_cnn
@@ -51,6 +54,10 @@ class Trainer:
         if "msdnet_config" in spec:
             self.model = MSDNet(config_of(**spec["msdnet_config"])).to(self.device)
             mirror = "msdnet_torch.MSDNet no longer mirrors chase/models/msdnet*.cpp"
+        elif "chase_config" in spec:
+            config = chase_torch.parse_config(json.dumps(spec["chase_config"]))
+            self.model = chase_torch.ChaseNet(config).to(self.device)
+            mirror = "chase_torch.ChaseNet no longer mirrors chase/models/chase_*.cpp"
         else:
             self.model = small_cnn(channels, height, width, spec["classes"],
                                    spec["dropout"]).to(self.device)
