@@ -1,5 +1,5 @@
-// `chase train --model msdnet-cifar-anytime --dataset cifar10|cifar100` end to end
-// on the committed CIFAR fixtures: the official binary layout with 2 (CIFAR-10)
+// `chase train --model msdnet-cifar-anytime|chase-cifar10|chase-cifar100 --dataset
+// cifar10|cifar100` end to end on the committed CIFAR fixtures: the official binary layout with 2 (CIFAR-10)
 // or 3 (CIFAR-100) records per file, read by the same readers and trained by the
 // same recipe (crop, flip, normalisation) as a user's real CIFAR after `chase data
 // fetch`. The fixtures only prove that the path runs: their accuracy means nothing.
@@ -22,12 +22,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TrainConfig fixture_config(const std::string& dataset) {
+TrainConfig fixture_config(const std::string& dataset,
+                           const std::string& model = "msdnet-cifar-anytime") {
   TrainConfig config;
   config.dataset = dataset;
-  config.model = "msdnet-cifar-anytime";
-  config.out_dir =
-      fs::temp_directory_path() / fmt::format("chase_test_cifar_{}_{}", dataset, getpid());
+  config.model = model;
+  config.out_dir = fs::temp_directory_path() /
+                   fmt::format("chase_test_cifar_{}_{}_{}", dataset, model, getpid());
   fs::remove_all(config.out_dir);
   config.epochs = 1;
   config.batch_size = 5;
@@ -38,11 +39,12 @@ TrainConfig fixture_config(const std::string& dataset) {
 
 void ignore(const std::string&) {}
 
+// exits: 10 for msdnet-cifar-anytime (one per block), 6 for chase-cifar10/100.
 void check_every_exit_finite(const std::vector<EpochMetrics>& history, std::int64_t test_images,
-                             bool top5) {
+                             bool top5, std::size_t exits = 10) {
   REQUIRE(history.size() == 1);
   CHECK(std::isfinite(history[0].train_loss));
-  REQUIRE(history[0].exits.size() == 10);  // msdnet-cifar-anytime: one exit per block
+  REQUIRE(history[0].exits.size() == exits);
   for (const auto& exit : history[0].exits) {
     CHECK(std::isfinite(exit.test_loss));
     // Accuracy on a handful of images is a multiple of 1 / test_images.
@@ -74,6 +76,27 @@ TEST_CASE("trainer: msdnet-cifar-anytime trains on the CIFAR-100 fixture, with t
   REQUIRE(recipe.train->num_classes() == 100);
   auto config = fixture_config("cifar100");
   check_every_exit_finite(run_training(config, recipe, ignore), 3, /*top5=*/true);
+  fs::remove_all(config.out_dir);
+}
+
+TEST_CASE("trainer: chase-cifar10 trains on the CIFAR-10 fixture, every exit finite") {
+  const auto dir = test::fixture_path("cifar-10-fixture");
+  const data::CifarOptions fixture{.records_per_file = test::kCifar10FixtureRecords};
+  auto recipe = make_recipe("cifar10", data::load_cifar10(dir, data::Split::train, fixture),
+                            data::load_cifar10(dir, data::Split::test, fixture));
+  auto config = fixture_config("cifar10", "chase-cifar10");
+  check_every_exit_finite(run_training(config, recipe, ignore), 2, /*top5=*/false, 6);
+  CHECK(fs::exists(config.out_dir / "metrics.jsonl"));
+  fs::remove_all(config.out_dir);
+}
+
+TEST_CASE("trainer: chase-cifar100 trains on the CIFAR-100 fixture, with top-5 per exit") {
+  const auto dir = test::fixture_path("cifar-100-fixture");
+  const data::CifarOptions fixture{.records_per_file = test::kCifar100FixtureRecords};
+  auto recipe = make_recipe("cifar100", data::load_cifar100(dir, data::Split::train, fixture),
+                            data::load_cifar100(dir, data::Split::test, fixture));
+  auto config = fixture_config("cifar100", "chase-cifar100");
+  check_every_exit_finite(run_training(config, recipe, ignore), 3, /*top5=*/true, 6);
   fs::remove_all(config.out_dir);
 }
 
