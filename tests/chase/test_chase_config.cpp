@@ -245,8 +245,8 @@ TEST_CASE("chase config: bad configurations are refused with the reason") {
   c = small_config();
   c.kappa = 0;
   CHECK_THROWS_WITH_AS(
-      validate(c), doctest::Contains("kappa must lie in [1, n_blocks * layers_per_block = 9], got 0"),
-      Error);
+      validate(c),
+      doctest::Contains("kappa must lie in [1, n_blocks * layers_per_block = 9], got 0"), Error);
   c.kappa = 10;
   CHECK_THROWS_WITH_AS(validate(c), doctest::Contains("got 10"), Error);
   c.kappa = 9;

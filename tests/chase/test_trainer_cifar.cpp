@@ -1,8 +1,9 @@
 // `chase train --model msdnet-cifar-anytime|chase-cifar10|chase-cifar100 --dataset
-// cifar10|cifar100` end to end on the committed CIFAR fixtures: the official binary layout with 2 (CIFAR-10)
-// or 3 (CIFAR-100) records per file, read by the same readers and trained by the
-// same recipe (crop, flip, normalisation) as a user's real CIFAR after `chase data
-// fetch`. The fixtures only prove that the path runs: their accuracy means nothing.
+// cifar10|cifar100` end to end on the committed CIFAR fixtures: the official binary
+// layout with 2 (CIFAR-10) or 3 (CIFAR-100) records per file, read by the same
+// readers and trained by the same recipe (crop, flip, normalisation) as a user's
+// real CIFAR after `chase data fetch`. The fixtures only prove that the path runs:
+// their accuracy means nothing.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <unistd.h>  // getpid: a folder per process
