@@ -80,9 +80,11 @@ struct ChasePlan {
 ChasePlan plan_chase(const ChaseConfig& config);
 
 // The exit placement of the paper (Sec. II-C), 0-based blocks: exit k = 1..K reads
-// block b_k = ceil((k - 1) kappa / L), layer l_k = (k kappa) mod L. It agrees with
-// plan_chase's placement for kappa <= L, the case the paper's formula is written
-// for; kept apart so that tests compare the two.
+// block b_k = ceil((k - 1) kappa / L), layer l_k = (k kappa) mod L. It names the
+// exit after global layer k kappa (plan_chase's placement) exactly when
+// l_k <= kappa < L + l_k; otherwise it is a block off (kappa = L puts exit 1 on
+// the stem's map, kappa = 1 with L = 3 puts exit 3 before exit 2), so plan_chase
+// counts global layers and the tests compare the two where the formula holds.
 ChaseExit paper_exit_placement(std::int64_t k, std::int64_t kappa, std::int64_t layers_per_block);
 
 // Spatial side of every scale for a square side x side input.

@@ -4,12 +4,13 @@
 #include "nn/input_checks.h"
 
 namespace chase {
-namespace chase_net {
 namespace {
 
 std::size_t at(std::int64_t i) { return static_cast<std::size_t>(i); }
 
 }  // namespace
+
+namespace chase_net {
 
 Block::Block(const ChaseConfig& config, const ChasePlan& plan, std::int64_t block,
              Generator& gen)
@@ -73,46 +74,42 @@ std::vector<Variable> ChaseNet::forward_exits(const Variable& x) {
   CHASE_CHECK(x.defined() && x.dim() == 4 && x.size(1) == config_.in_channels,
               "ChaseNet: expected input [N, {}, H, W], got {}", config_.in_channels,
               shape_or_undefined(x));
-  const std::int64_t scales = config_.n_scales(), coarsest = scales - 1;
+  const std::int64_t scales = config_.n_scales(), layers = config_.layers_per_block;
   std::vector<Variable> logits;
-  std::size_t next_exit = 0;
-  auto exit_if_due = [&](std::int64_t block, std::int64_t layer, const Variable& map) {
-    if (next_exit < plan_.exits.size() && plan_.exits[next_exit].block == block &&
-        plan_.exits[next_exit].layer == layer) {
-      logits.push_back((*classifiers_)[next_exit](map));
-      ++next_exit;
+  // stack[s]: concat_{i<=l} x^s_{b,i} of the current block and layer; undefined
+  // while empty. Exits read the coarsest one, in the plan's order.
+  std::vector<Variable> stack(at(scales));
+  auto& coarsest = stack.back();
+  auto exit_if_due = [&](std::int64_t block, std::int64_t layer) {
+    const auto k = logits.size();
+    if (k < plan_.exits.size() && plan_.exits[k].block == block && plan_.exits[k].layer == layer) {
+      logits.push_back((*classifiers_)[k](coarsest));
     }
   };
-  // stack[s]: concat_{i<=l} x^s_{b,i}, undefined while empty.
-  std::vector<Variable> stack(static_cast<std::size_t>(scales));
   stack[0] = (*stem_)(x);
   for (std::int64_t b = 0; b < config_.n_blocks; ++b) {
-    Block& block = (*blocks_)[static_cast<std::size_t>(b)];
-    const std::int64_t first = plan_.first_scale[static_cast<std::size_t>(b)];
-    exit_if_due(b, 0, stack[static_cast<std::size_t>(coarsest)]);
-    for (std::int64_t l = 1; l <= config_.layers_per_block; ++l) {
-      auto& layer = (*block.layers)[static_cast<std::size_t>(l - 1)];
+    Block& block = (*blocks_)[at(b)];
+    const std::int64_t first = plan_.first_scale[at(b)];
+    exit_if_due(b, 0);
+    for (std::int64_t l = 1; l <= layers; ++l) {
+      auto& layer = (*block.layers)[at(l - 1)];
       for (std::int64_t s = first; s < scales; ++s) {
-        const auto i = static_cast<std::size_t>(s);
-        // The finer stack already holds this layer's output there (Eq. 4: i <= l).
-        Variable finer = s > first ? stack[i - 1] : Variable();
-        Variable out = layer[static_cast<std::size_t>(s - first)].forward_pair(finer, stack[i]);
-        stack[i] = stack[i].defined() ? concat({stack[i], out}, 1) : out;
+        // Finest scale first: the finer stack already holds this layer's output
+        // there (Eq. 4 reads i <= l), this scale's stack does not yet (i < l).
+        Variable finer = s > first ? stack[at(s - 1)] : Variable();
+        Variable out = layer[at(s - first)].forward_pair(finer, stack[at(s)]);
+        stack[at(s)] = stack[at(s)].defined() ? concat({stack[at(s)], out}, 1) : out;
       }
-      if (l < config_.layers_per_block) exit_if_due(b, l, stack[static_cast<std::size_t>(coarsest)]);
+      if (l < layers) exit_if_due(b, l);
     }
-    auto& last = stack[static_cast<std::size_t>(coarsest)];
-    if (block.gal) last = (*block.gal)(last);
-    if (!block.transition) {
-      exit_if_due(b, config_.layers_per_block, last);
-      break;
-    }
-    stack[static_cast<std::size_t>(first)] = Variable();  // Eq. 2: the finest scale is dropped
+    if (block.gal) coarsest = (*block.gal)(coarsest);
+    if (!block.transition) break;  // the last block: its exit follows
+    stack[at(first)] = Variable();  // Eq. 2: the next block drops this scale
     for (std::int64_t s = first + 1; s < scales; ++s) {
-      auto& map = stack[static_cast<std::size_t>(s)];
-      map = (*block.transition)[static_cast<std::size_t>(s - first - 1)](map);
+      stack[at(s)] = (*block.transition)[at(s - first - 1)](stack[at(s)]);
     }
   }
+  exit_if_due(config_.n_blocks - 1, layers);
   CHASE_CHECK(logits.size() == plan_.exits.size(), "ChaseNet: computed {} exits, the plan has {}",
               logits.size(), plan_.exits.size());
   return logits;
