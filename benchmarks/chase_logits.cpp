@@ -14,7 +14,6 @@
 // logits depend on the input (benchmarks/logits_dump.h). The metadata holds the configuration
 // ("chase_config", chase_config_json) and the plan chase built from it
 // ("chase_plan"), which the port compares with its own.
-#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -39,22 +38,6 @@ void randomise_gal(const Module& model, Generator& gen) {
   }
 }
 
-// The plan as benchmarks/peers/chase_torch.py's plan_chase returns it.
-nlohmann::json plan_json(const ChasePlan& plan) {
-  nlohmann::json exits = nlohmann::json::array();
-  for (const auto& e : plan.exits) {
-    exits.push_back({{"global_layer", e.global_layer},
-                     {"block", e.block},
-                     {"layer", e.layer},
-                     {"channels", e.channels}});
-  }
-  return {{"width", plan.width},
-          {"stack", plan.stack},
-          {"first_scale", plan.first_scale},
-          {"gal_after", plan.gal_after},
-          {"exits", exits}};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +48,7 @@ int main(int argc, char** argv) {
     auto model = make_chase_preset(a.model, preset.input, preset.config.num_classes, init);
     bench::dump_logits(*model, preset.input, a, randomise_gal,
                        {{"chase_config", chase_config_json(model->config())},
-                        {"chase_plan", plan_json(model->plan()).dump()}});
+                        {"chase_plan", chase_plan_json(model->plan())}});
     return 0;
   });
 }

@@ -2,7 +2,7 @@
 """PyTorch port of chase's CHASE network (chase/models/chase_{config,layers,net}.{h,cpp}),
 written for this project from the C++: the same module tree, so that state-dict
 names are the C++'s and this project's safetensors load with strict=True, the
-same forward order, the same presets, and a loader for chase's safetensors files.
+same forward order, and a loader for chase's safetensors files.
 torch.nn only: Conv2d, BatchNorm2d, GELU (exact), Sigmoid, AdaptiveAvgPool2d,
 LayerNorm, MultiheadAttention (batch_first), Linear, Flatten.
 
@@ -23,7 +23,6 @@ Uses:
     Prints one JSON object per exit and mode, with the largest absolute
     difference and that difference relative to the exit's largest |logit|, and
     fails when one exceeds --rtol (1e-4).
-  - `params PRESET [CHANNELS SIZE CLASSES]` prints the port's parameter count.
   - `plan CONFIG_JSON` prints the port's plan (plan_json) of a configuration.
 
 Run with Debian's PyTorch 1.13: /usr/bin/python3, not the python3 first on PATH.
@@ -37,7 +36,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from msdnet_torch import load_safetensors, save_safetensors, state_of  # noqa: E402,F401
+from port_common import check_exits, load_safetensors, rtol_of  # noqa: E402
 
 # ----- configuration (chase/models/chase_config.h) --------------------------------
 
@@ -73,34 +72,6 @@ def parse_config(text):
     if missing:
         raise ValueError("chase config: missing keys %s" % sorted(missing))
     return config_of(**j)
-
-
-def cifar_config(num_classes):
-    return config_of(in_channels=3, num_classes=num_classes, stem_channels=32, stem_stride=2,
-                     first_channels=32, n_blocks=3, layers_per_block=4, kappa=2, growth=16,
-                     gr_factor=[1, 2, 4], bn_factor=[1, 2, 4], gal="last_block", gal_heads=4,
-                     gal_mlp_ratio=1, classifier_channels=128)
-
-
-def fmnist_config():
-    return dict(cifar_config(10), in_channels=1, stem_channels=24, first_channels=24, growth=8)
-
-
-# name -> (config, [channels, height, width]): chase/models/chase_presets.cpp.
-PRESETS = {
-    "chase-cifar10": (cifar_config(10), [3, 32, 32]),
-    "chase-cifar100": (cifar_config(100), [3, 32, 32]),
-    "chase-imagenet": (config_of(in_channels=3, num_classes=1000, stem_channels=48,
-                                 stem_stride=4, first_channels=64, n_blocks=4,
-                                 layers_per_block=4, kappa=2, growth=28, gr_factor=[1, 2, 4, 4],
-                                 bn_factor=[1, 2, 4, 4], gal="last_block", gal_heads=8,
-                                 gal_mlp_ratio=1, classifier_channels=256), [3, 224, 224]),
-    "chase-fmnist": (fmnist_config(), [1, 28, 28]),
-    "chase-fmnist-nocam": (dict(fmnist_config(), cam=False), [1, 28, 28]),
-    "chase-fmnist-nogal": (dict(fmnist_config(), gal="none"), [1, 28, 28]),
-    "chase-fmnist-plain": (dict(fmnist_config(), cam=False, gal="none"), [1, 28, 28]),
-    "chase-fmnist-gal2": (dict(fmnist_config(), gal="last_two_blocks"), [1, 28, 28]),
-}
 
 
 def plan_chase(c):
@@ -368,55 +339,22 @@ class ChaseNet(nn.Module):
         return logits
 
 
-def preset_model(name, channels=None, classes=None):
-    config, image = PRESETS[name]
-    config = dict(config)
-    if channels is not None:
-        config["in_channels"] = channels
-    if classes is not None:
-        config["num_classes"] = classes
-    return ChaseNet(config), image
-
-
 # ----- commands -------------------------------------------------------------------------
 
 def check(path, rtol):
     tensors, metadata = load_safetensors(path)
-    config = parse_config(metadata["chase_config"])
-    x = tensors["input"]
-    model = ChaseNet(config).to(x.dtype)
+    model = ChaseNet(parse_config(metadata["chase_config"])).to(tensors["input"].dtype)
     if "chase_plan" in metadata and json.loads(metadata["chase_plan"]) != model.plan:
         print(json.dumps({"file": path, "ok": False, "error": "plans differ",
                           "chase": json.loads(metadata["chase_plan"]), "port": model.plan}))
         return False
-    model.load_state_dict(state_of(tensors), strict=True)
-    worst = 0.0
-    for mode in ("eval", "train"):  # this order: training mode updates the running statistics
-        model.train(mode == "train")
-        with torch.no_grad():
-            logits = model(x)
-        for k, ours in enumerate(logits, 1):
-            theirs = tensors["exit%d.%s" % (k, mode)]
-            scale = max(1e-30, float(ours.abs().max()))
-            diff = float((ours - theirs).abs().max())
-            worst = max(worst, diff / scale)
-            print(json.dumps({"exit": k, "mode": mode, "max_abs_logit": scale,
-                              "max_abs_diff": diff, "max_rel_diff": diff / scale}))
-    print(json.dumps({"file": path, "preset": metadata.get("preset"), "dtype": str(x.dtype),
-                      "plan_checked": "chase_plan" in metadata, "worst_rel_diff": worst,
-                      "rtol": rtol, "ok": worst <= rtol}))
-    return worst <= rtol
+    return check_exits(path, tensors, model, rtol, {"preset": metadata.get("preset"),
+                                                    "plan_checked": "chase_plan" in metadata})
 
 
 def main(argv):
     if len(argv) >= 2 and argv[0] in ("check", "--check"):
-        rtol = float(argv[argv.index("--rtol") + 1]) if "--rtol" in argv else 1e-4
-        return 0 if check(argv[1], rtol) else 1
-    if len(argv) in (2, 5) and argv[0] == "params":
-        channels, _, classes = [int(a) for a in argv[2:]] if len(argv) == 5 else (None,) * 3
-        model, _ = preset_model(argv[1], channels, classes)
-        print(sum(p.numel() for p in model.parameters()))
-        return 0
+        return 0 if check(argv[1], rtol_of(argv)) else 1
     if len(argv) == 2 and argv[0] == "plan":
         print(plan_json(plan_chase(parse_config(argv[1]))))
         return 0

@@ -25,7 +25,6 @@ Checks made:
 """
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys

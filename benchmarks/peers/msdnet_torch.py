@@ -26,12 +26,12 @@ Run with Debian's PyTorch 1.13: /usr/bin/python3, not the python3 first on PATH.
 
 import json
 import math
-import os
-import struct
 import sys
 
 import torch
 import torch.nn as nn
+
+from port_common import check_exits, load_safetensors, rtol_of
 
 # ----- configuration (chase/models/msdnet_config.h) --------------------------------
 
@@ -261,83 +261,17 @@ def preset_model(name, channels=None, classes=None):
     return MSDNet(config), image
 
 
-# ----- safetensors (nn/safetensors.h) -------------------------------------------------
-
-DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
-
-
-def load_safetensors(path):
-    """(tensors, metadata) of a safetensors file: an 8-byte little-endian header
-    size, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {...}},
-    then the raw little-endian bytes."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    header_size = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + header_size])
-    body = raw[8 + header_size:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        values = torch.frombuffer(bytearray(body[begin:end]), dtype=DTYPES[entry["dtype"]])
-        tensors[name] = values.reshape(entry["shape"])
-    return tensors, header.get("__metadata__", {})
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """Writes tensors (contiguous, little-endian) in name order, as chase reads them."""
-    names = {v: k for k, v in DTYPES.items()}
-    header, chunks, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous().cpu()
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = metadata
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path + ".tmp", "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
-    os.replace(path + ".tmp", path)
-
-
-def state_of(tensors, prefix="state."):
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-
-
 # ----- commands -------------------------------------------------------------------------
 
 def check(path, rtol):
     tensors, metadata = load_safetensors(path)
-    config = config_of(**json.loads(metadata["msdnet_config"]))
-    x = tensors["input"]
-    model = MSDNet(config).to(x.dtype)
-    model.load_state_dict(state_of(tensors), strict=True)
-    worst = 0.0
-    for mode in ("eval", "train"):  # this order: training mode updates the running statistics
-        model.train(mode == "train")
-        with torch.no_grad():
-            logits = model(x)
-        for k, ours in enumerate(logits, 1):
-            theirs = tensors["exit%d.%s" % (k, mode)]
-            scale = max(1e-30, float(ours.abs().max()))
-            error = float((ours - theirs).abs().max()) / scale
-            worst = max(worst, error)
-            print(json.dumps({"exit": k, "mode": mode, "max_abs_logit": scale,
-                              "max_rel_diff": error}))
-    print(json.dumps({"file": path, "dtype": str(x.dtype), "worst_rel_diff": worst,
-                      "rtol": rtol, "ok": worst <= rtol}))
-    return worst <= rtol
+    model = MSDNet(config_of(**json.loads(metadata["msdnet_config"])))
+    return check_exits(path, tensors, model.to(tensors["input"].dtype), rtol)
 
 
 def main(argv):
     if len(argv) >= 2 and argv[0] == "check":
-        rtol = float(argv[argv.index("--rtol") + 1]) if "--rtol" in argv else 1e-4
-        return 0 if check(argv[1], rtol) else 1
+        return 0 if check(argv[1], rtol_of(argv)) else 1
     if len(argv) in (2, 5) and argv[0] == "params":
         channels, _, classes = [int(a) for a in argv[2:]] if len(argv) == 5 else (None,) * 3
         model, _ = preset_model(argv[1], channels, classes)

@@ -34,6 +34,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from port_common import load_safetensors
+
 MEAN, STD = 0.2860, 0.3530
 
 
@@ -83,25 +85,6 @@ def augment(images, padding):
     return (out - MEAN) / STD
 
 
-def load_safetensors(path):
-    """The tensors of a safetensors file: an 8-byte little-endian header size, a
-    JSON header {name: {dtype, shape, data_offsets}}, then the raw bytes."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    header_size = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + header_size])
-    body = raw[8 + header_size:]
-    dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        values = torch.frombuffer(bytearray(body[begin:end]), dtype=dtypes[entry["dtype"]])
-        tensors[name] = values.reshape(entry["shape"])
-    return tensors
-
-
 def lr_at(step, base_lr, total_steps, warmup_steps):
     """nn/optim/schedule.h's CosineSchedule with min_lr 0 and warmup from 0."""
     if step < warmup_steps:
@@ -145,7 +128,7 @@ def main():
     test_x, test_y = load_split(args.data, "t10k")
     model = small_cnn(1, 28, 28, 10, args.dropout)
     if args.evaluate:
-        model.load_state_dict(load_safetensors(args.evaluate), strict=True)
+        model.load_state_dict(load_safetensors(args.evaluate)[0], strict=True)
         test_loss, test_accuracy = evaluate(model, test_x, test_y, 1000)
         print(json.dumps({"weights": args.evaluate, "test_loss": test_loss,
                           "test_accuracy": test_accuracy}))

@@ -145,6 +145,22 @@ std::string to_string(GalPlacement placement) {
   return "?";
 }
 
+std::string chase_plan_json(const ChasePlan& plan) {
+  nlohmann::json exits = nlohmann::json::array();
+  for (const auto& e : plan.exits) {
+    exits.push_back({{"global_layer", e.global_layer},
+                     {"block", e.block},
+                     {"layer", e.layer},
+                     {"channels", e.channels}});
+  }
+  nlohmann::json j = {{"width", plan.width},
+                      {"stack", plan.stack},
+                      {"first_scale", plan.first_scale},
+                      {"gal_after", plan.gal_after},
+                      {"exits", exits}};
+  return j.dump();
+}
+
 std::string chase_config_json(const ChaseConfig& c) {
   nlohmann::json j = {{"in_channels", c.in_channels},
                       {"num_classes", c.num_classes},

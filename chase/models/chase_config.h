@@ -95,6 +95,11 @@ std::vector<std::int64_t> chase_scale_sides(const ChaseConfig& config, std::int6
 std::string chase_config_json(const ChaseConfig& config);
 ChaseConfig parse_chase_config_json(const std::string& text);
 
+// The plan as one compact JSON object {width, stack, first_scale, gal_after, exits:
+// [{global_layer, block, layer, channels}]}, keys sorted, as chase_torch.py's
+// plan_json writes its own: the PyTorch port checks it plans the same network.
+std::string chase_plan_json(const ChasePlan& plan);
+
 std::string to_string(GalPlacement placement);  // "none", "last_block", "last_two_blocks"
 
 }  // namespace chase

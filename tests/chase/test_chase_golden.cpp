@@ -18,22 +18,6 @@
 namespace chase {
 namespace {
 
-// The plan as chase_torch.py's plan_chase returns it.
-nlohmann::json plan_json(const ChasePlan& plan) {
-  nlohmann::json exits = nlohmann::json::array();
-  for (const auto& e : plan.exits) {
-    exits.push_back({{"global_layer", e.global_layer},
-                     {"block", e.block},
-                     {"layer", e.layer},
-                     {"channels", e.channels}});
-  }
-  return {{"width", plan.width},
-          {"stack", plan.stack},
-          {"first_scale", plan.first_scale},
-          {"gal_after", plan.gal_after},
-          {"exits", exits}};
-}
-
 TEST_CASE("chase net: tiny f64 networks give the PyTorch port's logits and BatchNorm updates") {
   auto file = load_safetensors(test::test_data_path("golden/chase/tiny_net.safetensors"));
   auto cases = nlohmann::json::parse(file.metadata.at("cases")).get<std::vector<std::string>>();
@@ -44,7 +28,7 @@ TEST_CASE("chase net: tiny f64 networks give the PyTorch port's logits and Batch
     Generator init(7);
     ChaseNet model(config, init);
     model.to(DType::f64);
-    CHECK(plan_json(model.plan()) == nlohmann::json::parse(file.metadata.at(name + ".plan")));
+    CHECK(chase_plan_json(model.plan()) == file.metadata.at(name + ".plan"));
     TensorMap state;
     const std::string prefix = name + ".state.";
     for (const auto& [key, tensor] : file.tensors) {

@@ -46,6 +46,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks", "peers"))
 import chase_torch as port  # noqa: E402
+from port_common import save_safetensors  # noqa: E402
 
 OUT = os.path.join(ROOT, "tests", "golden", "chase", "tiny_net.safetensors")
 
@@ -115,7 +116,7 @@ def main():
         print("%s: %d parameters, exits %s" % (name, sum(p.numel() for p in model.parameters()),
                                                model.plan["exits"]))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    port.save_safetensors(OUT, tensors, metadata)
+    save_safetensors(OUT, tensors, metadata)
     print("wrote %s (%d tensors, %d bytes)" % (OUT, len(tensors), os.path.getsize(OUT)))
 
 

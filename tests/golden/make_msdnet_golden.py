@@ -32,6 +32,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks", "peers"))
 import msdnet_torch as port  # noqa: E402
+from port_common import save_safetensors  # noqa: E402
 
 OUT = os.path.join(ROOT, "tests", "golden", "msdnet", "tiny.safetensors")
 
@@ -88,7 +89,7 @@ def main():
                     tensors["%s.exit%d.%s" % (name, k, mode)] = logits
         metadata[name + ".config"] = json.dumps(config, sort_keys=True)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    port.save_safetensors(OUT, tensors, metadata)
+    save_safetensors(OUT, tensors, metadata)
     print("wrote %s (%d tensors, %d bytes)" % (OUT, len(tensors), os.path.getsize(OUT)))
 
 
