@@ -1,4 +1,5 @@
-// The `chase` command-line program: `chase train ...`, `chase data fetch ...`.
+// The `chase` command-line program: `chase train ...`, `chase data fetch ...`,
+// `chase flops ...`, `chase eval ...`.
 // Each subcommand lives in its own file (train_command.cpp, data_command.cpp);
 // this file only picks one.
 #include <fmt/format.h>
@@ -20,6 +21,7 @@ constexpr const char* kUsage =
     "  data fetch   download and verify a dataset: chase data fetch cifar10|cifar100 --dir DIR\n"
     "  flops        multiply-adds per exit and parameters of a model: chase flops --model "
     "msdnet-cifar-anytime\n"
+    "  eval         anytime and budgeted evaluation of a trained run: chase eval --run runs/fmnist\n"
     "\n"
     "`chase <command> --help` describes a command's options.\n";
 
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   const std::span<const std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "train") return chase::commands::train(rest);
   if (args[0] == "flops") return chase::commands::flops(rest);
+  if (args[0] == "eval") return chase::commands::eval(rest);
   if (args[0] == "data" && !rest.empty() && rest[0] == "fetch") {
     return chase::commands::data_fetch(rest.subspan(1));
   }

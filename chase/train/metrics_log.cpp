@@ -6,6 +6,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "chase/train/text_file.h"
 #include "tensor/error.h"
 
 namespace chase::train {
@@ -156,15 +157,9 @@ RunLog::RunLog(const std::filesystem::path& folder, const std::vector<EpochMetri
     : metrics_path_(folder / kMetricsFile), log_path_(folder / kLogFile) {
   std::filesystem::create_directories(folder);
   // Written aside and renamed: a crash leaves the old record or the new one.
-  auto staged = metrics_path_;
-  staged += ".tmp";
-  {
-    auto file = open_for_writing(staged, std::ios::trunc);
-    for (const auto& metrics : history) file << to_json_line(metrics) << '\n';
-    file.flush();
-    CHASE_CHECK(file.good(), "RunLog: cannot write {}", staged.string());
-  }
-  std::filesystem::rename(staged, metrics_path_);
+  std::string record;
+  for (const auto& metrics : history) record += to_json_line(metrics) + '\n';
+  write_text_file(metrics_path_, record);
   metrics_ = open_for_writing(metrics_path_, std::ios::app);
   log_ = open_for_writing(log_path_, std::ios::app);
 }

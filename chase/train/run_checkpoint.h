@@ -33,6 +33,16 @@ void save_run_checkpoint(const std::filesystem::path& out_dir, const Module& mod
                          const Sgd& optimizer, const TrainingState& state, const RunRecipe& recipe,
                          const std::vector<EpochMetrics>& history);
 
+// The latest checkpoint of the run in `out_dir`: its folder, its recipe and the
+// metrics of every epoch up to it. Throws chase::Error naming the file that is
+// missing or malformed.
+struct RunRecord {
+  std::filesystem::path folder;  // OUT/checkpoints/epoch-NNNN
+  RunRecipe recipe;
+  std::vector<EpochMetrics> history;
+};
+RunRecord latest_run_record(const std::filesystem::path& out_dir);
+
 struct ResumedRun {
   TrainingState state;
   std::vector<EpochMetrics> history;

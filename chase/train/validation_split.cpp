@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "chase/train/text_file.h"
 #include "data/split.h"
 #include "tensor/error.h"
 
@@ -32,26 +31,12 @@ void save_validation_record(const std::filesystem::path& out_dir, const Validati
                               {"seed", record.seed},
                               {"val_size", record.indices.size()},
                               {"indices", record.indices}};
-  std::filesystem::create_directories(out_dir);
-  const auto path = out_dir / kValidationIndicesFile;
-  auto staged = path;
-  staged += ".tmp";
-  {
-    std::ofstream file(staged, std::ios::trunc);
-    file << json.dump() << '\n';
-    file.flush();
-    CHASE_CHECK(file.good(), "save_validation_record: cannot write {}", staged.string());
-  }
-  std::filesystem::rename(staged, path);
+  write_text_file(out_dir / kValidationIndicesFile, json.dump() + "\n");
 }
 
 ValidationRecord load_validation_record(const std::filesystem::path& out_dir) {
   const auto path = out_dir / kValidationIndicesFile;
-  std::ifstream file(path);
-  CHASE_CHECK(file.good(), "load_validation_record: cannot read {}", path.string());
-  std::ostringstream text;
-  text << file.rdbuf();
-  auto json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  auto json = nlohmann::json::parse(read_text_file(path), nullptr, /*allow_exceptions=*/false);
   auto malformed = [&] {
     return fmt::format("load_validation_record: {} is not a validation record (expected an "
                        "object with 'dataset', 'training_images', 'seed' and 'indices')",
