@@ -91,18 +91,6 @@ void print_point(const char* label, const eval::BudgetedPoint& point) {
              point.validation.mean_macs / 1e6, 100 * point.validation.accuracy);
 }
 
-// Budgeted evaluation fits thresholds on a hold-out; a run without one is
-// refused rather than fitted on the test set.
-const eval::ExitSoftmax& validation_of(const eval::RunSoftmax& softmax,
-                                       const eval::TrainedRun& run) {
-  CHASE_CHECK(softmax.validation.has_value(),
-              "budgeted evaluation needs the run's validation hold-out, and {} held out none: "
-              "its exit thresholds are fitted on validation images, never on the test set. "
-              "Train with --val-size N (for example chase train --model {} --val-size 5000 ...)",
-              run.run_dir.string(), run.model_name);
-  return *softmax.validation;
-}
-
 void evaluate(const EvalRequest& request) {
   auto run = eval::open_trained_run(request.run);
   fmt::print("{}: {} ({} exits) on {}, weights {}\n", run.run_dir.string(), run.model_name,
@@ -125,7 +113,7 @@ void evaluate(const EvalRequest& request) {
   }
   if (request.mode == "anytime" && !request.budget_mflops) return;
   const auto macs = eval::exit_macs(flops, request.convention);
-  const auto validation = eval::exit_predictions(validation_of(softmax, run));
+  const auto validation = eval::exit_predictions(eval::validation_for_thresholds(softmax, run));
   const auto test = eval::exit_predictions(softmax.test);
   if (request.mode != "anytime") {
     const auto curve = eval::budgeted_sweep(validation, test, macs);

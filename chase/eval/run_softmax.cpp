@@ -61,4 +61,13 @@ RunSoftmax run_softmax(TrainedRun& run, int workers) {
   return out;
 }
 
+const ExitSoftmax& validation_for_thresholds(const RunSoftmax& softmax, const TrainedRun& run) {
+  CHASE_CHECK(softmax.validation.has_value(),
+              "budgeted evaluation needs the run's validation hold-out, and {} held out none: "
+              "exit thresholds are fitted on validation images, never on the test set. Train "
+              "with --val-size N (for example: chase train --model {} --val-size 5000 ...)",
+              run.run_dir.string(), run.model_name);
+  return *softmax.validation;
+}
+
 }  // namespace chase::eval

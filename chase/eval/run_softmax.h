@@ -25,4 +25,9 @@ struct RunSoftmax {
 // (`workers` data-loading threads) and writes it.
 RunSoftmax run_softmax(TrainedRun& run, int workers = 2);
 
+// The validation softmax budgeted evaluation fits its thresholds on. A run
+// without a hold-out throws chase::Error saying how to train one: thresholds
+// are never fitted on the test set.
+const ExitSoftmax& validation_for_thresholds(const RunSoftmax& softmax, const TrainedRun& run);
+
 }  // namespace chase::eval

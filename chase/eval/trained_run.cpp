@@ -30,7 +30,16 @@ std::string key_of(const fs::path& file) {
 }  // namespace
 
 TrainedRun open_trained_run(const TrainedRunOptions& options) {
-  CHASE_CHECK(fs::is_directory(options.run_dir), "--run {}: no such folder",
+  CHASE_CHECK(fs::is_directory(options.run_dir), "run {}: no such folder",
+              options.run_dir.string());
+  const auto record = train::latest_run_record(options.run_dir);
+  return open_trained_run(options, train::load_dataset_recipe(
+                                       recipe_text(record.recipe, "dataset", options.run_dir),
+                                       options.data_dir));
+}
+
+TrainedRun open_trained_run(const TrainedRunOptions& options, train::DatasetRecipe data) {
+  CHASE_CHECK(fs::is_directory(options.run_dir), "run {}: no such folder",
               options.run_dir.string());
   auto record = train::latest_run_record(options.run_dir);
   TrainedRun run;
@@ -45,7 +54,7 @@ TrainedRun open_trained_run(const TrainedRunOptions& options) {
   run.checkpoint_key = key_of(run.checkpoint);
   run.device = train::training_device(options.device);
 
-  run.data = train::load_dataset_recipe(run.dataset, options.data_dir);
+  run.data = std::move(data);
   if (fs::exists(options.run_dir / train::kValidationIndicesFile)) {
     auto split = train::load_validation_record(options.run_dir);
     CHASE_CHECK(split.dataset == run.dataset && split.training_images == run.data.train->size(),

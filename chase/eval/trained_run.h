@@ -15,9 +15,9 @@
 namespace chase::eval {
 
 struct TrainedRunOptions {
-  std::filesystem::path run_dir;
-  std::filesystem::path checkpoint;  // model weights; empty: the run's latest
-  std::filesystem::path data_dir;    // empty: the dataset's default folder
+  std::filesystem::path run_dir{};
+  std::filesystem::path checkpoint{};  // model weights; empty: the run's latest
+  std::filesystem::path data_dir{};    // empty: the dataset's default folder
   std::string device = "cpu";
 };
 
@@ -38,5 +38,8 @@ struct TrainedRun {
 // a checkpoint file that does not exist or holds another model's weights, a
 // validation record of another dataset.
 TrainedRun open_trained_run(const TrainedRunOptions& options);
+// The same over data the caller loaded (options.data_dir unused): a subset,
+// synthetic images; the run's validation indices must fit its training set.
+TrainedRun open_trained_run(const TrainedRunOptions& options, train::DatasetRecipe data);
 
 }  // namespace chase::eval
