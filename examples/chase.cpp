@@ -1,5 +1,5 @@
 // The `chase` command-line program: `chase train ...`, `chase data fetch ...`,
-// `chase flops ...`, `chase eval ...`.
+// `chase flops ...`, `chase eval ...`, `chase plot ...`.
 // Each subcommand lives in its own file (train_command.cpp, data_command.cpp);
 // this file only picks one.
 #include <fmt/format.h>
@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  flops        multiply-adds per exit and parameters of a model: chase flops --model "
     "msdnet-cifar-anytime\n"
     "  eval         anytime and budgeted evaluation of a trained run: chase eval --run runs/fmnist\n"
+    "  plot         accuracy against MFLOPs of evaluated runs: chase plot runs/a runs/b --out plot\n"
     "\n"
     "`chase <command> --help` describes a command's options.\n";
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   if (args[0] == "train") return chase::commands::train(rest);
   if (args[0] == "flops") return chase::commands::flops(rest);
   if (args[0] == "eval") return chase::commands::eval(rest);
+  if (args[0] == "plot") return chase::commands::plot(rest);
   if (args[0] == "data" && !rest.empty() && rest[0] == "fetch") {
     return chase::commands::data_fetch(rest.subspan(1));
   }

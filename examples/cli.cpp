@@ -50,6 +50,11 @@ ArgParser& ArgParser::positional(std::string name, std::string help) {
   return *this;
 }
 
+ArgParser& ArgParser::rest(std::string name, std::string help) {
+  rest_.emplace(std::move(name), std::move(help));
+  return *this;
+}
+
 const ArgParser::Option* ArgParser::find(const std::string& name) const {
   auto it = std::find_if(options_.begin(), options_.end(),
                          [&](const Option& option) { return option.name == name; });
@@ -71,7 +76,9 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) const {
     const std::string& arg = args[i];
     if (!arg.starts_with("--")) {
       if (positional_count == positionals_.size()) {
-        throw UsageError(fmt::format("unexpected argument '{}'", arg));
+        if (!rest_) throw UsageError(fmt::format("unexpected argument '{}'", arg));
+        parsed.rest_.push_back(arg);
+        continue;
       }
       parsed.given_.insert(positionals_[positional_count].first);
       parsed.values_[positionals_[positional_count++].first] = arg;
@@ -99,16 +106,21 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) const {
   if (positional_count < positionals_.size()) {
     throw UsageError(fmt::format("missing argument {}", positionals_[positional_count].first));
   }
+  if (rest_ && parsed.rest_.empty()) {
+    throw UsageError(fmt::format("missing argument {}", rest_->first));
+  }
   return parsed;
 }
 
 std::string ArgParser::usage() const {
   std::string text = fmt::format("usage: {}", command_);
   for (const auto& [name, help] : positionals_) text += " " + name;
+  if (rest_) text += " " + rest_->first;
   if (!options_.empty()) text += " [options]";
   text += fmt::format("\n\n{}\n", summary_);
   for (const auto& [name, help] : positionals_) text += fmt::format("\n  {:<26}{}", name, help);
-  if (!positionals_.empty()) text += "\n";
+  if (rest_) text += fmt::format("\n  {:<26}{}", rest_->first, rest_->second);
+  if (!positionals_.empty() || rest_) text += "\n";
   if (!options_.empty()) text += "\noptions:";
   for (const auto& option : options_) {
     auto spelled = "--" + option.name;

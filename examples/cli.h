@@ -38,6 +38,9 @@ class ArgParser {
   ArgParser& flag(std::string name, std::string help, std::optional<bool> default_value = false);
   // A required positional argument, in declaration order.
   ArgParser& positional(std::string name, std::string help);
+  // One or more positional arguments after the others ("RUN..."), read with
+  // ParsedArgs::rest().
+  ArgParser& rest(std::string name, std::string help);
 
   // Throws UsageError for an unknown option, a missing value or positional
   // argument, or a surplus argument. `--help` anywhere sets help_requested()
@@ -55,6 +58,7 @@ class ArgParser {
   std::string command_, summary_;
   std::vector<Option> options_;
   std::vector<std::pair<std::string, std::string>> positionals_;  // name, help
+  std::optional<std::pair<std::string, std::string>> rest_;       // name, help
 };
 
 class ParsedArgs {
@@ -72,6 +76,8 @@ class ParsedArgs {
   bool flag(const std::string& name) const;
   // One of `choices`, else a UsageError listing them.
   const std::string& choice(const std::string& name, std::span<const std::string> choices) const;
+  // The arguments ArgParser::rest collected, in order.
+  const std::vector<std::string>& rest() const { return rest_; }
 
  private:
   friend class ArgParser;
@@ -82,6 +88,7 @@ class ParsedArgs {
   std::map<std::string, std::string> values_;  // by name, without the leading "--"
   std::set<std::string> given_;                // the names on the command line
   std::set<std::string> positional_names_;
+  std::vector<std::string> rest_;
 };
 
 }  // namespace chase::cli

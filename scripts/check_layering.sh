@@ -9,7 +9,8 @@
 #     and by tests/ and benchmarks/, which test and measure the backends;
 #   - an external library's headers appear only in the layer that links it
 #     (meson.build): oneDNN and CUDA in tensor/, zlib, libcurl and libarchive in
-#     data/, nlohmann-json from nn/ up, OpenMP in tensor/ and chase/ (the trainer).
+#     data/, nlohmann-json from nn/ up, OpenMP in tensor/ and chase/ (the trainer),
+#     PLplot in chase/ (the evaluation's plots).
 # The linker checks the same layering for symbols (the layer_check libraries of the
 # top-level meson.build). Usage: scripts/check_layering.sh [SOURCE_ROOT]; prints one
 # line per violation and exits 1 if there is any.
@@ -41,6 +42,7 @@ external_owner() {
     zlib.h | curl/* | archive.h | archive_entry.h) echo 'data' ;;
     nlohmann/*) echo 'nn chase' ;;
     omp.h) echo 'tensor chase' ;;
+    plplot.h | plplot/*) echo 'chase' ;;
     *) echo '' ;;
   esac
 }

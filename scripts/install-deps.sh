@@ -7,6 +7,8 @@ packages=(
   meson ninja-build g++ pkg-config   # build
   libdnnl-dev libomp-dev             # CPU backends
   libfmt-dev nlohmann-json3-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev
+  libplplot-dev plplot-driver-cairo   # chase plot: PNG and SVG
+  libpng-dev                           # tests decode the plots
   doctest-dev                          # tests
   dataset-fashion-mnist                # the embedded default dataset
 )

@@ -1,8 +1,12 @@
 #include "chase/eval/reports.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "chase/train/evaluate.h"
 #include "chase/train/text_file.h"
@@ -118,6 +122,125 @@ SavedThresholds load_thresholds(const std::string& path) {
     out.thresholds.push_back(t.get<float>());
   }
   return out;
+}
+
+namespace {
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = line.find(',', start);
+    fields.push_back(line.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!fields.empty() && !fields.back().empty() && fields.back().back() == '\r') {
+    fields.back().pop_back();
+  }
+  return fields;
+}
+
+double parse_number(const std::string& text, const std::filesystem::path& path,
+                    std::size_t line, const std::string& column) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  CHASE_CHECK(used == text.size() && used > 0 && std::isfinite(value),
+              "{}, line {}: column {} holds '{}', not a finite number", path.string(), line, column,
+              text);
+  return value;
+}
+
+struct CsvText {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;  // with the header's number of fields
+  std::vector<std::size_t> lines;               // each row's line in the file
+};
+
+CsvText read_csv(const std::filesystem::path& path) {
+  std::istringstream text(train::read_text_file(path));
+  CsvText csv;
+  std::string line;
+  CHASE_CHECK(std::getline(text, line), "{}: empty, expected a header row", path.string());
+  csv.header = split_csv_line(line);
+  for (std::size_t number = 2; std::getline(text, line); ++number) {
+    if (line.empty()) continue;
+    auto fields = split_csv_line(line);
+    CHASE_CHECK(fields.size() == csv.header.size(), "{}, line {}: {} fields, the header has {}",
+                path.string(), number, fields.size(), csv.header.size());
+    csv.rows.push_back(std::move(fields));
+    csv.lines.push_back(number);
+  }
+  return csv;
+}
+
+std::size_t column_index(const CsvText& csv, const std::string& name,
+                         const std::filesystem::path& path) {
+  const auto it = std::find(csv.header.begin(), csv.header.end(), name);
+  CHASE_CHECK(it != csv.header.end(), "{}: no column '{}' (the header is {})", path.string(),
+              name, fmt::join(csv.header, ","));
+  return static_cast<std::size_t>(it - csv.header.begin());
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> read_csv_columns(const std::filesystem::path& path,
+                                                  const std::vector<std::string>& names) {
+  const auto csv = read_csv(path);
+  std::vector<std::vector<double>> columns;
+  for (const auto& name : names) {
+    const auto index = column_index(csv, name, path);
+    auto& column = columns.emplace_back();
+    for (std::size_t row = 0; row < csv.rows.size(); ++row) {
+      column.push_back(parse_number(csv.rows[row][index], path, csv.lines[row], name));
+    }
+  }
+  return columns;
+}
+
+PlottedRun read_plotted_run(const std::filesystem::path& run_dir, const std::string& label,
+                            FlopsConvention convention) {
+  const auto anytime = run_dir / "eval" / "anytime.csv";
+  const auto budgeted = run_dir / "eval" / "budgeted.csv";
+  CHASE_CHECK(std::filesystem::exists(anytime) || std::filesystem::exists(budgeted),
+              "{}: no {} nor {}; run chase eval --run {} first", run_dir.string(),
+              anytime.string(), budgeted.string(), run_dir.string());
+  const auto x = fmt::format("mflops_{}", name(convention));
+  PlottedRun run{.label = label, .anytime = {}, .budgeted = {}};
+  if (std::filesystem::exists(anytime)) {
+    auto columns = read_csv_columns(anytime, {x, "test_top1"});
+    run.anytime = {std::move(columns[0]), std::move(columns[1])};
+  }
+  if (std::filesystem::exists(budgeted)) {
+    const auto csv = read_csv(budgeted);
+    CHASE_CHECK(std::find(csv.header.begin(), csv.header.end(), x) != csv.header.end(),
+                "{}: its MFLOPs are not in the {} convention; rerun chase eval --run {} "
+                "--convention {}",
+                budgeted.string(), name(convention), run_dir.string(), name(convention));
+    auto columns = read_csv_columns(budgeted, {x, "test_top1"});
+    run.budgeted = {std::move(columns[0]), std::move(columns[1])};
+  }
+  return run;
+}
+
+std::vector<ReferencePoint> read_reference_points(const std::filesystem::path& path) {
+  const auto csv = read_csv(path);
+  const auto label = column_index(csv, "label", path);
+  const auto mflops = column_index(csv, "mflops", path);
+  const auto top1 = column_index(csv, "top1", path);
+  std::vector<ReferencePoint> points;
+  for (std::size_t row = 0; row < csv.rows.size(); ++row) {
+    const auto& fields = csv.rows[row];
+    points.push_back({.label = fields[label],
+                      .mflops = parse_number(fields[mflops], path, csv.lines[row], "mflops"),
+                      .top1 = parse_number(fields[top1], path, csv.lines[row], "top1")});
+  }
+  return points;
 }
 
 }  // namespace chase::eval

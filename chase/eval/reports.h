@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "chase/eval/accuracy_plot.h"
 #include "chase/eval/budgeted.h"
 #include "chase/eval/run_softmax.h"
 #include "chase/flops/flops_counter.h"
@@ -49,5 +51,20 @@ struct SavedThresholds {
 // Reads a file thresholds_json wrote; throws chase::Error naming the file and the
 // field that is missing or malformed.
 SavedThresholds load_thresholds(const std::string& path);
+
+// The named columns of a CSV file with a header row, as numbers. Throws
+// chase::Error naming the file, and the line and column that is missing or not
+// a number.
+std::vector<std::vector<double>> read_csv_columns(const std::filesystem::path& path,
+                                                  const std::vector<std::string>& names);
+
+// A run's anytime points and budgeted curve from RUN/eval/anytime.csv and
+// RUN/eval/budgeted.csv (written by chase eval; either may be missing, not
+// both), MFLOPs in `convention`: the budgeted curve must have been computed in it.
+PlottedRun read_plotted_run(const std::filesystem::path& run_dir, const std::string& label,
+                            FlopsConvention convention);
+
+// Published or other reference numbers: a CSV with the header label,mflops,top1.
+std::vector<ReferencePoint> read_reference_points(const std::filesystem::path& path);
 
 }  // namespace chase::eval

@@ -99,3 +99,16 @@ TEST_CASE("cli: mistakes name the option and what was expected") {
   CHECK_THROWS_WITH_AS(parsed.choice("NAME", names),
                        "NAME: expected one of earth, moon, got 'world'", UsageError);
 }
+
+TEST_CASE("cli: a trailing list of positional arguments (RUN...) takes one or more") {
+  ArgParser parser("chase demo", "A demo command.");
+  parser.rest("RUN...", "runs").option("out", "STEM", "output");
+  auto parsed = parser.parse(std::vector<std::string>{"a", "--out", "x", "b", "c"});
+  CHECK(parsed.rest() == std::vector<std::string>{"a", "b", "c"});
+  CHECK(parsed.string("out") == "x");
+  CHECK_THROWS_WITH_AS(parser.parse(std::vector<std::string>{"--out", "x"}),
+                       "missing argument RUN...", UsageError);
+  CHECK(parser.usage().starts_with("usage: chase demo RUN... [options]"));
+  // Without rest(), a surplus argument is still refused.
+  CHECK(usage_error({"world", "extra"}) == "unexpected argument 'extra'");
+}
