@@ -40,58 +40,30 @@ struct TracedCall {
   Variable input, output;
 };
 
-class CallRecorder final : public ModuleCallObserver {
+// The counter's observer: every priced call, with its name in the model.
+class CallRecorder {
  public:
   CallRecorder(const FlopsRules& rules, const std::map<const Module*, std::string>& names)
-      : rules_(rules), names_(names) {}
+      : names_(names),
+        observer_(
+            rules, [this](const PricedCall& priced) { record(priced); },
+            [this](const Module& module) { return name_of(module); }) {}
 
-  void enter(Module& module, const Variable&) override {
-    if (depth_inside_rule_ > 0) {  // inside a call its rule prices whole
-      ++depth_inside_rule_;
-      return;
-    }
-    if (rules_.find(module.type_name()) != nullptr) {
-      depth_inside_rule_ = 1;
-      return;
-    }
-    const FlopsRule* own_ops = rules_.find_own_ops(module.type_name());
-    CHASE_CHECK(own_ops != nullptr || !module.named_children().empty(),
-                "flops: cannot count the layer \"{}\" of type {}: no FLOPs rule for this type "
-                "(chase/flops/flops_rules.h lists the known ones; add one with FlopsRules::set)",
-                name_of(module), module.type_name());
-    open_composites_.push_back(own_ops);  // looked through; its own ops priced if a rule
-  }
-
-  void leave(Module& module, const Variable& x, const Variable& y) override {
-    if (depth_inside_rule_ > 0) {
-      if (--depth_inside_rule_ == 0)
-        record(module, x, y, *rules_.find(module.type_name()), module.parameter_count(), false);
-      return;
-    }
-    const FlopsRule* own_ops = open_composites_.back();
-    open_composites_.pop_back();
-    if (own_ops == nullptr) return;
-    std::int64_t own_params = module.parameter_count();  // its children's are theirs
-    for (const auto& [child_name, child] : module.named_children())
-      own_params -= child->parameter_count();
-    record(module, x, y, *own_ops, own_params, true);
-  }
-
+  ModuleCallObserver& observer() { return observer_; }
   std::vector<TracedCall>& calls() { return calls_; }
 
  private:
-  void record(Module& module, const Variable& x, const Variable& y, const FlopsRule& rule,
-              std::int64_t params, bool own_operations) {
+  void record(const PricedCall& priced) {
     LayerCall call;
-    call.name = name_of(module);
-    call.type = module.type_name();
-    call.input = x.shape();
-    call.output = y.shape();
-    call.macs = rule(module, x.shape(), y.shape());
-    call.params = params;
-    call.module = &module;
-    call.own_operations = own_operations;
-    calls_.push_back({std::move(call), x, y});
+    call.name = name_of(priced.module);
+    call.type = priced.module.type_name();
+    call.input = priced.input.shape();
+    call.output = priced.output.shape();
+    call.macs = priced.macs;
+    call.params = priced.params;
+    call.module = &priced.module;
+    call.own_operations = priced.own_operations;
+    calls_.push_back({std::move(call), priced.input, priced.output});
   }
 
   std::string name_of(const Module& module) const {
@@ -100,10 +72,8 @@ class CallRecorder final : public ModuleCallObserver {
     return found->second.empty() ? "(the model)" : found->second;
   }
 
-  const FlopsRules& rules_;
   const std::map<const Module*, std::string>& names_;
-  int depth_inside_rule_ = 0;
-  std::vector<const FlopsRule*> open_composites_;  // own-operations rule or null, innermost last
+  PricedCallObserver observer_;
   std::vector<TracedCall> calls_;
 };
 
@@ -168,7 +138,7 @@ FlopsProfile profile(Module& model, const Shape& input, const FlopsRules& rules,
   CallRecorder recorder(rules, names);
   std::vector<Variable> logits;
   {
-    ModuleCallObserverScope observe(recorder);
+    ModuleCallObserverScope observe(recorder.observer());
     logits = forward_exits(image);
   }
   CHASE_CHECK(static_cast<std::int64_t>(logits.size()) == exit_count,
@@ -293,6 +263,43 @@ std::string flops_json(const FlopsProfile& profile, const std::string& model_nam
                                      {"params", profile.params},
                                      {"exits", exits}};
   return document.dump();
+}
+
+PricedCallObserver::PricedCallObserver(const FlopsRules& rules, Callback on_call, Namer name_of)
+    : rules_(rules), on_call_(std::move(on_call)), name_of_(std::move(name_of)) {}
+
+void PricedCallObserver::enter(Module& module, const Variable&) {
+  if (depth_inside_rule_ > 0) {  // inside a call its rule prices whole
+    ++depth_inside_rule_;
+    return;
+  }
+  if (rules_.find(module.type_name()) != nullptr) {
+    depth_inside_rule_ = 1;
+    return;
+  }
+  const FlopsRule* own_ops = rules_.find_own_ops(module.type_name());
+  CHASE_CHECK(own_ops != nullptr || !module.named_children().empty(),
+              "flops: cannot count the layer \"{}\" of type {}: no FLOPs rule for this type "
+              "(chase/flops/flops_rules.h lists the known ones; add one with FlopsRules::set)",
+              name_of_(module), module.type_name());
+  open_composites_.push_back(own_ops);  // looked through; its own ops priced if a rule
+}
+
+void PricedCallObserver::leave(Module& module, const Variable& x, const Variable& y) {
+  if (depth_inside_rule_ > 0) {
+    if (--depth_inside_rule_ == 0) {
+      const FlopsRule& rule = *rules_.find(module.type_name());
+      on_call_({module, x, y, rule(module, x.shape(), y.shape()), module.parameter_count(), false});
+    }
+    return;
+  }
+  const FlopsRule* own_ops = open_composites_.back();
+  open_composites_.pop_back();
+  if (own_ops == nullptr) return;
+  std::int64_t own_params = module.parameter_count();  // its children's are theirs
+  for (const auto& [child_name, child] : module.named_children())
+    own_params -= child->parameter_count();
+  on_call_({module, x, y, (*own_ops)(module, x.shape(), y.shape()), own_params, true});
 }
 
 }  // namespace chase

@@ -84,6 +84,39 @@ struct FlopsProfile {
 // device). Throws naming the layer type or the op the rules cannot count.
 FlopsProfile profile_flops(MultiExitModel& model, const Shape& input,
                            const FlopsRules& rules = FlopsRules::defaults());
+// The counter's pricing of module calls, as an observer of its own (nn/module.h):
+// a call of a module whose type has a rule is priced whole and nothing inside it
+// is looked at; a composite without one is looked through, its own operations
+// priced after its children where it has an own-operations rule; a module with
+// neither throws naming it. Each priced call reaches `on_call` with its MACs for
+// the call's whole batch (every rule scales with N). profile_flops records them;
+// chase predict adds up what a staged pass really executed.
+struct PricedCall {
+  Module& module;
+  const Variable& input;
+  const Variable& output;
+  std::int64_t macs = 0;
+  std::int64_t params = 0;  // a rule's module and its children; an own-operations call's own
+  bool own_operations = false;
+};
+
+class PricedCallObserver final : public ModuleCallObserver {
+ public:
+  using Callback = std::function<void(const PricedCall&)>;
+  using Namer = std::function<std::string(const Module&)>;  // names a module in errors
+  PricedCallObserver(const FlopsRules& rules, Callback on_call, Namer name_of);
+
+  void enter(Module& module, const Variable& x) override;
+  void leave(Module& module, const Variable& x, const Variable& y) override;
+
+ private:
+  const FlopsRules& rules_;
+  Callback on_call_;
+  Namer name_of_;
+  int depth_inside_rule_ = 0;
+  std::vector<const FlopsRule*> open_composites_;  // own-operations rule or null, innermost last
+};
+
 // A plain single-output model: the one-exit case.
 FlopsProfile profile_flops(Module& model, const Shape& input,
                            const FlopsRules& rules = FlopsRules::defaults());

@@ -51,11 +51,15 @@ class ChaseNet : public MultiExitModel {
   // the order the network reaches them (each classifier as soon as its map exists).
   std::vector<Variable> forward_exits(const Variable& x) override;
   std::int64_t exit_count() const override { return std::ssize(plan_.exits); }
+  // Stages that run each block's layers only as far as the next exit needs.
+  std::unique_ptr<ExitStages> exit_stages(const Variable& x) override;
 
   const ChaseConfig& config() const { return config_; }
   const ChasePlan& plan() const { return plan_; }
 
  private:
+  class Stages;
+
   ChaseConfig config_;
   ChasePlan plan_;
   std::shared_ptr<chase_net::Stem> stem_;

@@ -1,5 +1,6 @@
 #include "chase/models/msdnet.h"
 
+#include "autograd/functions.h"
 #include "nn/input_checks.h"
 
 namespace chase {
@@ -32,17 +33,41 @@ Msdnet::Msdnet(const MsdnetConfig& config, Generator& init)
   }
 }
 
-std::vector<Variable> Msdnet::forward_exits(const Variable& x) {
-  CHASE_CHECK(x.defined() && x.dim() == 4 && x.size(1) == config_.in_channels,
-              "MSDNet: expected input [N, {}, H, W], got {}", config_.in_channels,
-              shape_or_undefined(x));
-  check_msdnet_input(config_, x.size(2), x.size(3));
-  std::vector<Variable> logits;
-  msdnet::ScaleMaps maps{x};
-  for (std::size_t b = 0; b < blocks_->size(); ++b) {
-    maps = (*blocks_)[b].forward_scales(maps);
-    logits.push_back((*classifier_)[b](maps.back()));
+// Block b, then classifier b: each exit needs its block and nothing after it.
+class Msdnet::Stages final : public ExitStages {
+ public:
+  Stages(Msdnet& net, const Variable& x) : net_(net), maps_{x} {
+    CHASE_CHECK(x.defined() && x.dim() == 4 && x.size(1) == net.config_.in_channels,
+                "MSDNet: expected input [N, {}, H, W], got {}", net.config_.in_channels,
+                shape_or_undefined(x));
+    check_msdnet_input(net.config_, x.size(2), x.size(3));
   }
+
+  Variable next() override {
+    CHASE_CHECK(block_ < net_.blocks_->size(), "MSDNet: all {} exits already computed",
+                net_.blocks_->size());
+    maps_ = (*net_.blocks_)[block_].forward_scales(maps_);
+    return (*net_.classifier_)[block_++](maps_.back());
+  }
+
+  void keep(const Tensor& rows) override {
+    for (auto& map : maps_) map = index_select(map, 0, rows);
+  }
+
+ private:
+  Msdnet& net_;
+  msdnet::ScaleMaps maps_;
+  std::size_t block_ = 0;
+};
+
+std::unique_ptr<ExitStages> Msdnet::exit_stages(const Variable& x) {
+  return std::make_unique<Stages>(*this, x);
+}
+
+std::vector<Variable> Msdnet::forward_exits(const Variable& x) {
+  auto stages = exit_stages(x);
+  std::vector<Variable> logits;
+  for (std::int64_t b = 0; b < config_.n_blocks; ++b) logits.push_back(stages->next());
   return logits;
 }
 

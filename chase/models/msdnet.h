@@ -37,11 +37,15 @@ class Msdnet : public MultiExitModel {
   // order: block 1, classifier 1, block 2, classifier 2, ...
   std::vector<Variable> forward_exits(const Variable& x) override;
   std::int64_t exit_count() const override { return config_.n_blocks; }
+  // Stages that stop after the block of the exit asked for.
+  std::unique_ptr<ExitStages> exit_stages(const Variable& x) override;
 
   const MsdnetConfig& config() const { return config_; }
   const MsdnetPlan& plan() const { return plan_; }
 
  private:
+  class Stages;
+
   MsdnetConfig config_;
   MsdnetPlan plan_;
   std::shared_ptr<msdnet::ModuleList<msdnet::MSDNBlock>> blocks_;
