@@ -1,5 +1,5 @@
 // The `chase` command-line program: `chase train ...`, `chase data fetch ...`,
-// `chase flops ...`, `chase eval ...`, `chase plot ...`.
+// `chase flops ...`, `chase eval ...`, `chase plot ...`, `chase predict ...`.
 // Each subcommand lives in its own file (train_command.cpp, data_command.cpp);
 // this file only picks one.
 #include <fmt/format.h>
@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "msdnet-cifar-anytime\n"
     "  eval         anytime and budgeted evaluation of a trained run: chase eval --run runs/fmnist\n"
     "  plot         accuracy against MFLOPs of evaluated runs: chase plot runs/a runs/b --out plot\n"
+    "  predict      true early exit on a run's test set: chase predict --run runs/fmnist --budget 5\n"
     "\n"
     "`chase <command> --help` describes a command's options.\n";
 
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   if (args[0] == "flops") return chase::commands::flops(rest);
   if (args[0] == "eval") return chase::commands::eval(rest);
   if (args[0] == "plot") return chase::commands::plot(rest);
+  if (args[0] == "predict") return chase::commands::predict(rest);
   if (args[0] == "data" && !rest.empty() && rest[0] == "fetch") {
     return chase::commands::data_fetch(rest.subspan(1));
   }
