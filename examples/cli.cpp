@@ -184,4 +184,38 @@ const std::string& ParsedArgs::choice(const std::string& name,
   return text;
 }
 
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = text.find(',', start);
+    items.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos) return items;
+    start = comma + 1;
+  }
+}
+
+int run_command(const ArgParser& parser, std::span<const std::string> args,
+                const std::function<Work(const ParsedArgs&)>& prepare) {
+  Work work;
+  try {
+    auto parsed = parser.parse(args);
+    if (parsed.help_requested()) {
+      fmt::print("{}", parser.usage());
+      return 0;
+    }
+    work = prepare(parsed);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "{}: {}\n\n{}", parser.command(), error.what(), parser.usage());
+    return 2;
+  }
+  try {
+    work();
+    return 0;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "{}: error: {}\n", parser.command(), error.what());
+    return 1;
+  }
+}
+
 }  // namespace chase::cli

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -47,6 +48,7 @@ class ArgParser {
   // and skips every other check.
   ParsedArgs parse(std::span<const std::string> args) const;
   std::string usage() const;
+  const std::string& command() const { return command_; }
 
  private:
   struct Option {
@@ -90,5 +92,17 @@ class ParsedArgs {
   std::set<std::string> positional_names_;
   std::vector<std::string> rest_;
 };
+
+// "a,b,,c" -> {"a", "b", "", "c"}: the items of a comma-separated option value.
+std::vector<std::string> split_commas(const std::string& text);
+
+// Runs a subcommand the way every `chase` command runs: `--help` prints the usage
+// (status 0); `prepare` turns the parsed arguments into the work to do, and any
+// exception it throws is a mistake in the command line, printed with the usage
+// (status 2); an exception from the work itself is printed as "<command>: error:
+// ..." (status 1).
+using Work = std::function<void()>;
+int run_command(const ArgParser& parser, std::span<const std::string> args,
+                const std::function<Work(const ParsedArgs&)>& prepare);
 
 }  // namespace chase::cli

@@ -18,28 +18,19 @@ int data_fetch(std::span<const std::string> args) {
       .option("url", "URL",
               "a mirror of the official tarball (http, https or file URL); "
               "its md5 is checked all the same");
-  try {
-    auto parsed = parser.parse(args);
-    if (parsed.help_requested()) {
-      fmt::print("{}", parser.usage());
-      return 0;
-    }
-    auto names = data::fetchable_datasets();
-    const auto& name = parsed.choice("DATASET", names);
+  return cli::run_command(parser, args, [](const cli::ParsedArgs& parsed) -> cli::Work {
+    const auto name = parsed.choice("DATASET", data::fetchable_datasets());
     data::FetchOptions options;
     if (parsed.has("url")) options.url = parsed.string("url");
-    auto result = data::fetch_dataset(name, parsed.string("dir"), options);
-    fmt::print("{} {} in {}\n", name,
-               result.already_present ? "was already fetched and verified" : "fetched and verified",
-               result.folder.string());
-    return 0;
-  } catch (const cli::UsageError& error) {
-    fmt::print(stderr, "chase data fetch: {}\n\n{}", error.what(), parser.usage());
-    return 2;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase data fetch: error: {}\n", error.what());
-    return 1;
-  }
+    const auto dir = parsed.string("dir");
+    return [name, options, dir] {
+      auto result = data::fetch_dataset(name, dir, options);
+      fmt::print("{} {} in {}\n", name,
+                 result.already_present ? "was already fetched and verified"
+                                        : "fetched and verified",
+                 result.folder.string());
+    };
+  });
 }
 
 }  // namespace chase::commands

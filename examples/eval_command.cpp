@@ -137,26 +137,9 @@ void evaluate(const EvalRequest& request) {
 }  // namespace
 
 int eval(std::span<const std::string> args) {
-  auto parser = make_parser();
-  EvalRequest request;
-  try {
-    auto parsed = parser.parse(args);
-    if (parsed.help_requested()) {
-      fmt::print("{}", parser.usage());
-      return 0;
-    }
-    request = to_request(parsed);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase eval: {}\n\n{}", error.what(), parser.usage());
-    return 2;
-  }
-  try {
-    evaluate(request);
-    return 0;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase eval: error: {}\n", error.what());
-    return 1;
-  }
+  return cli::run_command(make_parser(), args, [](const cli::ParsedArgs& parsed) -> cli::Work {
+    return [request = to_request(parsed)] { evaluate(request); };
+  });
 }
 
 }  // namespace chase::commands

@@ -128,36 +128,23 @@ void print_table(const FlopsRequest& request, const FlopsProfile& profile) {
              profile.params);
 }
 
+void count(const FlopsRequest& request) {
+  auto model = build_model(request);
+  const auto profile =
+      profile_flops(*model, {request.input.channels, request.input.height, request.input.width});
+  if (request.json) {
+    fmt::print("{}\n", flops_json(profile, request.model, request.convention));
+  } else {
+    print_table(request, profile);
+  }
+}
+
 }  // namespace
 
 int flops(std::span<const std::string> args) {
-  auto parser = make_parser();
-  FlopsRequest request;
-  try {
-    auto parsed = parser.parse(args);
-    if (parsed.help_requested()) {
-      fmt::print("{}", parser.usage());
-      return 0;
-    }
-    request = to_request(parsed);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase flops: {}\n\n{}", error.what(), parser.usage());
-    return 2;
-  }
-  try {
-    auto model = build_model(request);
-    const auto profile = profile_flops(
-        *model, {request.input.channels, request.input.height, request.input.width});
-    if (request.json) {
-      fmt::print("{}\n", flops_json(profile, request.model, request.convention));
-    } else {
-      print_table(request, profile);
-    }
-    return 0;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase flops: error: {}\n", error.what());
-    return 1;
-  }
+  return cli::run_command(make_parser(), args, [](const cli::ParsedArgs& parsed) -> cli::Work {
+    return [request = to_request(parsed)] { count(request); };
+  });
 }
 
 }  // namespace chase::commands

@@ -29,17 +29,6 @@ cli::ArgParser make_parser() {
   return parser;
 }
 
-std::vector<std::string> split_labels(const std::string& text) {
-  std::vector<std::string> labels;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = text.find(',', start);
-    labels.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
-    if (comma == std::string::npos) return labels;
-    start = comma + 1;
-  }
-}
-
 struct PlotRequest {
   std::vector<std::string> runs, labels;
   std::string reference, title, out;
@@ -54,7 +43,7 @@ PlotRequest to_request(const cli::ParsedArgs& parsed) {
   if (parsed.has("reference")) request.reference = parsed.string("reference");
   request.convention = parse_flops_convention(parsed.choice("convention", kConventions));
   if (parsed.has("labels")) {
-    request.labels = split_labels(parsed.string("labels"));
+    request.labels = cli::split_commas(parsed.string("labels"));
     if (request.labels.size() != request.runs.size()) {
       throw cli::UsageError(fmt::format("--labels: {} labels for {} runs", request.labels.size(),
                                         request.runs.size()));
@@ -67,36 +56,23 @@ PlotRequest to_request(const cli::ParsedArgs& parsed) {
   return request;
 }
 
+void plot(const PlotRequest& request) {
+  eval::AccuracyPlot plot{.title = request.title, .runs = {}, .references = {}};
+  for (std::size_t i = 0; i < request.runs.size(); ++i) {
+    plot.runs.push_back(
+        eval::read_plotted_run(request.runs[i], request.labels[i], request.convention));
+  }
+  if (!request.reference.empty()) plot.references = eval::read_reference_points(request.reference);
+  eval::write_accuracy_plot(plot, request.out);
+  fmt::print("wrote {}.png and {}.svg\n", request.out, request.out);
+}
+
 }  // namespace
 
 int plot(std::span<const std::string> args) {
-  auto parser = make_parser();
-  PlotRequest request;
-  try {
-    auto parsed = parser.parse(args);
-    if (parsed.help_requested()) {
-      fmt::print("{}", parser.usage());
-      return 0;
-    }
-    request = to_request(parsed);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase plot: {}\n\n{}", error.what(), parser.usage());
-    return 2;
-  }
-  try {
-    eval::AccuracyPlot plot{.title = request.title, .runs = {}, .references = {}};
-    for (std::size_t i = 0; i < request.runs.size(); ++i) {
-      plot.runs.push_back(
-          eval::read_plotted_run(request.runs[i], request.labels[i], request.convention));
-    }
-    if (!request.reference.empty()) plot.references = eval::read_reference_points(request.reference);
-    eval::write_accuracy_plot(plot, request.out);
-    fmt::print("wrote {}.png and {}.svg\n", request.out, request.out);
-    return 0;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase plot: error: {}\n", error.what());
-    return 1;
-  }
+  return cli::run_command(make_parser(), args, [](const cli::ParsedArgs& parsed) -> cli::Work {
+    return [request = to_request(parsed)] { plot(request); };
+  });
 }
 
 }  // namespace chase::commands

@@ -60,25 +60,21 @@ struct PredictRequest {
 
 std::vector<double> parse_budgets(const std::string& text) {
   std::vector<double> budgets;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = text.find(',', start);
-    const auto part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+  for (const auto& item : cli::split_commas(text)) {
     std::size_t used = 0;
     double value = 0;
     try {
-      value = std::stod(part, &used);
+      value = std::stod(item, &used);
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used == 0 || used != part.size() || !(value > 0) || !std::isfinite(value)) {
+    if (used == 0 || used != item.size() || !(value > 0) || !std::isfinite(value)) {
       throw cli::UsageError(
           fmt::format("--budget: expected positive MFLOPs separated by commas, got '{}'", text));
     }
     budgets.push_back(value);
-    if (comma == std::string::npos) return budgets;
-    start = comma + 1;
   }
+  return budgets;
 }
 
 PredictRequest to_request(const cli::ParsedArgs& parsed) {
@@ -237,26 +233,9 @@ void predict(const PredictRequest& request) {
 }  // namespace
 
 int predict(std::span<const std::string> args) {
-  auto parser = make_parser();
-  PredictRequest request;
-  try {
-    auto parsed = parser.parse(args);
-    if (parsed.help_requested()) {
-      fmt::print("{}", parser.usage());
-      return 0;
-    }
-    request = to_request(parsed);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase predict: {}\n\n{}", error.what(), parser.usage());
-    return 2;
-  }
-  try {
-    predict(request);
-    return 0;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "chase predict: error: {}\n", error.what());
-    return 1;
-  }
+  return cli::run_command(make_parser(), args, [](const cli::ParsedArgs& parsed) -> cli::Work {
+    return [request = to_request(parsed)] { predict(request); };
+  });
 }
 
 }  // namespace chase::commands

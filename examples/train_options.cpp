@@ -17,11 +17,7 @@ namespace {
 // "1,0.5,2" -> {1, 0.5, 2}: each a finite number, separated by commas.
 std::vector<double> parse_weights(const std::string& text) {
   std::vector<double> weights;
-  std::size_t begin = 0;
-  while (true) {
-    const auto end = text.find(',', begin);
-    const auto item =
-        text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  for (const auto& item : cli::split_commas(text)) {
     double value = 0.0;
     std::size_t used = 0;
     try {
@@ -34,9 +30,8 @@ std::vector<double> parse_weights(const std::string& text) {
           "--exit-weights: expected comma-separated numbers such as 1,1,2, got '{}'", text));
     }
     weights.push_back(value);
-    if (end == std::string::npos) return weights;
-    begin = end + 1;
   }
+  return weights;
 }
 
 // The default of an option a model's recipe sets: the recipe's value where
