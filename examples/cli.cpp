@@ -50,8 +50,9 @@ ArgParser& ArgParser::positional(std::string name, std::string help) {
   return *this;
 }
 
-ArgParser& ArgParser::rest(std::string name, std::string help) {
+ArgParser& ArgParser::rest(std::string name, std::string help, std::size_t at_least) {
   rest_.emplace(std::move(name), std::move(help));
+  rest_at_least_ = at_least;
   return *this;
 }
 
@@ -106,7 +107,7 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) const {
   if (positional_count < positionals_.size()) {
     throw UsageError(fmt::format("missing argument {}", positionals_[positional_count].first));
   }
-  if (rest_ && parsed.rest_.empty()) {
+  if (rest_ && parsed.rest_.size() < rest_at_least_) {
     throw UsageError(fmt::format("missing argument {}", rest_->first));
   }
   return parsed;
@@ -115,7 +116,7 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) const {
 std::string ArgParser::usage() const {
   std::string text = fmt::format("usage: {}", command_);
   for (const auto& [name, help] : positionals_) text += " " + name;
-  if (rest_) text += " " + rest_->first;
+  if (rest_) text += rest_at_least_ == 0 ? " [" + rest_->first + "]" : " " + rest_->first;
   if (!options_.empty()) text += " [options]";
   text += fmt::format("\n\n{}\n", summary_);
   for (const auto& [name, help] : positionals_) text += fmt::format("\n  {:<26}{}", name, help);

@@ -39,9 +39,9 @@ class ArgParser {
   ArgParser& flag(std::string name, std::string help, std::optional<bool> default_value = false);
   // A required positional argument, in declaration order.
   ArgParser& positional(std::string name, std::string help);
-  // One or more positional arguments after the others ("RUN..."), read with
-  // ParsedArgs::rest().
-  ArgParser& rest(std::string name, std::string help);
+  // Positional arguments after the others ("RUN..."), at least `at_least` of
+  // them, read with ParsedArgs::rest().
+  ArgParser& rest(std::string name, std::string help, std::size_t at_least = 1);
 
   // Throws UsageError for an unknown option, a missing value or positional
   // argument, or a surplus argument. `--help` anywhere sets help_requested()
@@ -61,6 +61,7 @@ class ArgParser {
   std::vector<Option> options_;
   std::vector<std::pair<std::string, std::string>> positionals_;  // name, help
   std::optional<std::pair<std::string, std::string>> rest_;       // name, help
+  std::size_t rest_at_least_ = 1;
 };
 
 class ParsedArgs {

@@ -1,5 +1,5 @@
-// chase predict --run RUN (--thresholds FILE | --budget MFLOPS[,MFLOPS...]) --data DIR
-// True early exit on a run's test set (chase/eval/early_exit.h): each image stops
+// chase predict --run RUN (--thresholds FILE | --budget MFLOPS[,MFLOPS...]) [IMAGE...]
+// True early exit on a run's test set or on image files (chase/eval/early_exit.h): each image stops
 // at the first exit confident enough, later stages run only on the images left.
 // For every budget it reports the accuracy, the exits taken, the multiply-adds
 // really executed beside the FLOPs counter's figure, the wall time per image and
@@ -16,6 +16,7 @@
 #include "chase/eval/reports.h"
 #include "chase/eval/trained_run.h"
 #include "chase/train/text_file.h"
+#include "data/image_file.h"
 #include "examples/cli.h"
 #include "examples/commands.h"
 #include "tensor/error.h"
@@ -36,7 +37,8 @@ cli::ArgParser make_parser() {
       "confidence reaches its threshold, and nothing of the later exits is computed for it.\n"
       "Reports accuracy, exits taken, the multiply-adds executed beside the FLOPs counter's\n"
       "figure, time per image and the speed-up over the full network, for every budget.");
-  parser.option("run", "DIR", "the run folder (chase train --out)")
+  parser.rest("IMAGE...", "PNG or PGM files to classify (default: the run's test set)", 0)
+      .option("run", "DIR", "the run folder (chase train --out)")
       .option("budget", "MFLOPS,...",
               "one or more budgets in MFLOPs per image: thresholds fitted on the validation "
               "hold-out as chase eval --budget does")
@@ -52,6 +54,7 @@ cli::ArgParser make_parser() {
 
 struct PredictRequest {
   eval::TrainedRunOptions run;
+  std::vector<std::string> images;
   std::vector<double> budgets_mflops;
   std::string thresholds_file, out;
   std::int64_t batch_size = 500;
@@ -80,6 +83,7 @@ std::vector<double> parse_budgets(const std::string& text) {
 PredictRequest to_request(const cli::ParsedArgs& parsed) {
   PredictRequest request;
   request.run.run_dir = parsed.string("run");
+  request.images = parsed.rest();
   if (parsed.has("checkpoint")) request.run.checkpoint = parsed.string("checkpoint");
   if (parsed.has("data")) request.run.data_dir = parsed.string("data");
   request.run.device = parsed.string("device");
@@ -101,8 +105,9 @@ struct NamedThresholds {
   std::vector<float> thresholds;
 };
 
+// `softmax` is needed (and computed) only for budgets.
 std::vector<NamedThresholds> thresholds_of(const PredictRequest& request, eval::TrainedRun& run,
-                                           const eval::RunSoftmax& softmax,
+                                           const std::optional<eval::RunSoftmax>& softmax,
                                            const FlopsProfile& flops) {
   std::vector<NamedThresholds> out;
   if (!request.thresholds_file.empty()) {
@@ -115,8 +120,8 @@ std::vector<NamedThresholds> thresholds_of(const PredictRequest& request, eval::
     out.push_back({request.thresholds_file, std::move(saved.thresholds)});
     return out;
   }
-  const auto validation = eval::exit_predictions(eval::validation_for_thresholds(softmax, run));
-  const auto test = eval::exit_predictions(softmax.test);
+  const auto validation = eval::exit_predictions(eval::validation_for_thresholds(*softmax, run));
+  const auto test = eval::exit_predictions(softmax->test);
   const auto macs = eval::exit_macs(flops, FlopsConvention::msdnet);
   for (double budget : request.budgets_mflops) {
     auto point = eval::thresholds_for_budget(validation, test, macs, budget * 1e6);
@@ -164,14 +169,51 @@ Agreement compare_with_full_pass(const eval::EarlyExitResult& early,
   return agreement;
 }
 
+// Each image file, converted and normalised as the run's test images, through
+// early exit under every set of thresholds.
+void predict_files(const PredictRequest& request, eval::TrainedRun& run,
+                   const std::vector<NamedThresholds>& named, const FlopsProfile& flops) {
+  const auto shape = run.data.test->image_shape();
+  std::vector<double> values;
+  for (std::size_t i = 0; i < request.images.size(); ++i) {
+    auto pixels = data::read_image_file(request.images[i], shape);
+    run.data.test_transforms.apply({pixels, shape}, 0, 0, static_cast<std::int64_t>(i));
+    values.insert(values.end(), pixels.begin(), pixels.end());
+  }
+  const auto n = std::ssize(request.images);
+  const auto batch = Tensor::from_vector(values, {n, shape.channels, shape.height, shape.width},
+                                         DType::f32, run.device);
+  const auto sequential = flops.exits(FlopsConvention::sequential);
+  for (const auto& [name, thresholds] : named) {
+    eval::predict_early_exit(*run.model, batch, thresholds);  // warm-up: kernels' setup
+    const auto result = eval::predict_early_exit(*run.model, batch, thresholds, true);
+    fmt::print("{}: {:.3f} ms per image (warm), {:.3f} MFLOPs executed per image\n", name,
+               1e3 * result.seconds / static_cast<double>(n),
+               static_cast<double>(result.executed_macs) / static_cast<double>(n) / 1e6);
+    for (std::size_t i = 0; i < request.images.size(); ++i) {
+      const auto k = static_cast<std::size_t>(result.exit_taken[i]);
+      fmt::print("  {}: class {} (exit {} of {}, {:.2f} MFLOPs, confidence {:.4f})\n",
+                 request.images[i], result.predicted[i], k + 1, sequential.size(),
+                 static_cast<double>(sequential[k].macs) / 1e6, result.confidence[i]);
+    }
+  }
+}
+
 void predict(const PredictRequest& request) {
   auto run = eval::open_trained_run(request.run);
-  const auto softmax = eval::run_softmax(run, request.workers);
   const auto shape = run.data.test->image_shape();
   const auto flops = profile_flops(*run.model, {shape.channels, shape.height, shape.width});
-  const auto sequential = flops.exits(FlopsConvention::sequential);
-  const auto full = eval::exit_predictions(softmax.test);
+  std::optional<eval::RunSoftmax> softmax;
+  if (request.images.empty() || !request.budgets_mflops.empty()) {
+    softmax = eval::run_softmax(run, request.workers);
+  }
   const auto named = thresholds_of(request, run, softmax, flops);
+  if (!request.images.empty()) {
+    predict_files(request, run, named, flops);
+    return;
+  }
+  const auto sequential = flops.exits(FlopsConvention::sequential);
+  const auto full = eval::exit_predictions(softmax->test);
 
   data::DataLoader loader(run.data.test,
                           {.batch_size = request.batch_size,

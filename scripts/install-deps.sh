@@ -8,7 +8,7 @@ packages=(
   libdnnl-dev libomp-dev             # CPU backends
   libfmt-dev nlohmann-json3-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev
   libplplot-dev plplot-driver-cairo   # chase plot: PNG and SVG
-  libpng-dev                           # tests decode the plots
+  libpng-dev                           # chase predict's PNG images
   doctest-dev                          # tests
   dataset-fashion-mnist                # the embedded default dataset
 )
