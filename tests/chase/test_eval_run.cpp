@@ -1,8 +1,9 @@
 // chase eval's library end to end (chase/eval/): a CHASE network trained one
 // epoch on synthetic images with a validation hold-out, reopened from its run
 // folder, every exit's softmax computed and cached, the anytime rows equal to
-// the trainer's own per-exit metrics, the budgeted curve, the CSVs and the
-// thresholds file; and the refusals (no hold-out, no run, another model's weights).
+// the trainer's own per-exit metrics, the budgeted curve, true early exit over the
+// test set agreeing with it, the CSVs and the thresholds file; and the refusals
+// (no hold-out, no run, another model's weights, no images).
 
 #include <doctest/doctest.h>
 #include <unistd.h>  // getpid: a folder per process
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "chase/eval/early_exit.h"
 #include "chase/eval/reports.h"
 #include "chase/eval/run_softmax.h"
 #include "chase/eval/trained_run.h"
@@ -105,6 +107,45 @@ TEST_CASE("eval: a trained chase-fmnist run reopened gives the trainer's per-exi
     CHECK(point.test.mean_macs <= macs.back());
     CHECK(point.thresholds.back() == kEverybodyLeaves);
   }
+
+  // True early exit over the test loader with a budgeted point's thresholds: the
+  // accuracy, the exits' shares and the cost the budgeted evaluation computed from
+  // the full pass.
+  const auto& point = curve[10];
+  data::DataLoader loader(run.data.test, {.batch_size = 16, .shuffle = false, .num_workers = 1},
+                          run.data.test_transforms);
+  train::BatchUploader uploader(run.device);
+  const auto early = predict_early_exit(*run.model, loader, uploader, point.thresholds, true);
+  REQUIRE(early.predicted.size() == 50);
+  std::int64_t correct = 0;
+  std::vector<double> shares(6, 0.0);
+  for (std::size_t i = 0; i < 50; ++i) {
+    correct += early.predicted[i] == softmax.test.labels[i];
+    shares[static_cast<std::size_t>(early.exit_taken[i])] += 1.0 / 50;
+  }
+  CHECK(static_cast<double>(correct) / 50 == doctest::Approx(point.test.accuracy));
+  for (std::size_t k = 0; k < 6; ++k) {
+    CHECK(shares[k] == doctest::Approx(point.test.exit_fraction[k]));
+  }
+  const auto sequential = exit_macs(flops, FlopsConvention::sequential);
+  double expected = 0;
+  for (std::size_t k = 0; k < 6; ++k) expected += point.test.exit_fraction[k] * sequential[k];
+  CHECK(static_cast<double>(early.executed_macs) / 50 == doctest::Approx(expected));
+  fs::remove_all(out);
+}
+
+TEST_CASE("eval: an empty data set is refused, naming it") {
+  const auto out = fresh_dir("empty_data");
+  train_run(out, "small-cnn", 0);
+  auto run = open_trained_run({.run_dir = out}, band_recipe());
+  auto empty = std::make_shared<data::SubsetDataset>(run.data.test, std::vector<std::int64_t>{},
+                                                     "no images");
+  data::DataLoader loader(empty, {.batch_size = 8, .shuffle = false, .num_workers = 0});
+  train::BatchUploader uploader(run.device);
+  CHECK_THROWS_WITH_AS(exit_softmax(*run.model, loader, uploader),
+                       doctest::Contains("the loader over no images delivered no images"), Error);
+  CHECK_THROWS_WITH_AS(predict_early_exit(*run.model, loader, uploader, std::vector<float>{0.5f}),
+                       doctest::Contains("the loader over no images delivered no images"), Error);
   fs::remove_all(out);
 }
 
