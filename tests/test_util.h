@@ -20,8 +20,21 @@ inline Tensor random_tensor(const Shape& shape, std::uint64_t seed, DType dtype 
   return uniform(shape, low, high, gen, dtype);
 }
 
+// How far `actual` lies outside atol + rtol * |expected|: <= 0 when close
+// enough. Non-finite values compare by class and sign: NaN matches NaN, +inf
+// matches +inf and -inf matches -inf, and anything else against a non-finite
+// value is infinitely far (|a - b| - tolerance would be NaN for an expected
+// infinity, and a NaN excess never fails).
+inline double close_excess(double actual, double expected, double rtol, double atol) {
+  if (std::isnan(actual) || std::isnan(expected)) {
+    return std::isnan(actual) && std::isnan(expected) ? -1.0 : INFINITY;
+  }
+  if (std::isinf(actual) || std::isinf(expected)) return actual == expected ? -1.0 : INFINITY;
+  return std::abs(actual - expected) - (atol + rtol * std::abs(expected));
+}
+
 // Fails the current test case with the worst element when a and b differ by
-// more than atol + rtol * |b| anywhere.
+// more than atol + rtol * |b| anywhere (non-finite values as close_excess).
 inline void check_close(const Tensor& a, const Tensor& b, double rtol, double atol,
                         const std::string& what = "") {
   INFO(what);
@@ -31,8 +44,7 @@ inline void check_close(const Tensor& a, const Tensor& b, double rtol, double at
   std::size_t worst = 0;
   double worst_excess = -1.0;
   for (std::size_t i = 0; i < va.size(); ++i) {
-    double excess = std::abs(va[i] - vb[i]) - (atol + rtol * std::abs(vb[i]));
-    if (std::isnan(va[i]) != std::isnan(vb[i])) excess = INFINITY;
+    const double excess = close_excess(va[i], vb[i], rtol, atol);
     if (excess > worst_excess) {
       worst_excess = excess;
       worst = i;
