@@ -8,7 +8,7 @@
 #   - backend internals (tensor/cpu/, tensor/cuda/) are included only inside tensor/,
 #     and by tests/ and benchmarks/, which test and measure the backends;
 #   - an external library's headers appear only in the layer that links it
-#     (meson.build): oneDNN and CUDA in tensor/, zlib, libcurl, libarchive and libpng in
+#     (meson.build): oneDNN and CUDA in tensor/, zlib, libcurl, libarchive, libpng and OpenSSL in
 #     data/, nlohmann-json from nn/ up, OpenMP in tensor/ and chase/ (the trainer),
 #     PLplot in chase/ (the evaluation's plots).
 # The linker checks the same layering for symbols (the layer_check libraries of the
@@ -39,7 +39,7 @@ external_owner() {
   case "$1" in
     oneapi/* | dnnl* | cuda* | cublas* | cudnn* | cub/* | thrust/* | Eigen/* | nccl*)
       echo 'tensor' ;;
-    zlib.h | curl/* | archive.h | archive_entry.h | png.h) echo 'data' ;;
+    zlib.h | curl/* | archive.h | archive_entry.h | png.h | openssl/*) echo 'data' ;;
     nlohmann/*) echo 'nn chase' ;;
     omp.h) echo 'tensor chase' ;;
     plplot.h | plplot/*) echo 'chase' ;;

@@ -7,6 +7,7 @@ packages=(
   meson ninja-build g++ pkg-config   # build
   libdnnl-dev libomp-dev             # CPU backends
   libfmt-dev nlohmann-json3-dev zlib1g-dev libcurl4-openssl-dev libarchive-dev
+  libssl-dev                           # OpenSSL: md5 of downloads
   libplplot-dev plplot-driver-cairo   # chase plot: PNG and SVG
   libpng-dev                           # chase predict's PNG images
   doctest-dev                          # tests
