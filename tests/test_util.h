@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -53,6 +55,26 @@ inline void check_close(const Tensor& a, const Tensor& b, double rtol, double at
   CHECK_MESSAGE(worst_excess <= 0.0, "element " << worst << ": " << va[worst] << " vs "
                                                 << vb[worst] << " (rtol " << rtol << ", atol "
                                                 << atol << ")");
+}
+
+// Fails unless `actual` equals `expected` bit for bit, element by element (as
+// doubles: the sign of a zero counts, every NaN equals every NaN): for results
+// that are exact by definition (abs, neg, relu, copies, integer ops).
+inline void check_exact(const Tensor& actual, std::initializer_list<double> expected,
+                        const std::string& what = "") {
+  INFO(what);
+  REQUIRE(static_cast<std::size_t>(actual.numel()) == expected.size());
+  const auto values = actual.to_vector();
+  std::size_t i = 0;
+  for (double want : expected) {
+    const double got = values[i];
+    const bool same = std::isnan(got) ? std::isnan(want)
+                                      : std::bit_cast<std::uint64_t>(got) ==
+                                            std::bit_cast<std::uint64_t>(want);
+    const std::string note = got == want ? " (zeros of different sign)" : "";
+    CHECK_MESSAGE(same, "element " << i << ": " << got << " vs " << want << note);
+    ++i;
+  }
 }
 
 // The relative error of hand-computed values: a few roundings of the dtype.

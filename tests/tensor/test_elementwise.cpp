@@ -12,6 +12,7 @@
 
 using namespace chase;
 using chase::test::check_close;
+using chase::test::check_exact;
 using chase::test::check_values;
 using chase::test::floating_dtypes;
 using chase::test::random_tensor;
@@ -60,6 +61,18 @@ TEST_CASE_FIXTURE(ReferenceBackend, "unary ops give hand-computed values in f32 
     check_values(sqrt(squares), {0, 0.5, 2, 1.4142135623730951}, {4}, dtype, "sqrt");
     check_values(rsqrt(Tensor::from_vector({0.25, 4, 1}, {3}, dtype)), {2, 0.5, 1}, {3}, dtype,
                  "rsqrt");
+  }
+}
+
+TEST_CASE_FIXTURE(ReferenceBackend, "exact unary ops are exact at signed zeros and infinities") {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  for (auto dtype : floating_dtypes) {
+    INFO(name(dtype));
+    auto x = Tensor::from_vector({-inf, -0.0, 0.0, inf}, {4}, dtype);
+    check_exact(abs(x), {inf, 0.0, 0.0, inf}, "abs");
+    check_exact(neg(x), {inf, 0.0, -0.0, -inf}, "neg");
+    check_exact(relu(x), {0.0, -0.0, 0.0, inf}, "relu");  // as PyTorch: max keeps -0
+    check_exact(exp(x), {0.0, 1.0, 1.0, inf}, "exp");
   }
 }
 

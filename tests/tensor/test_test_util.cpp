@@ -41,5 +41,13 @@ TEST_CASE("test util: check_close fails on a finite value where infinity is expe
                     Tensor::from_vector({kInf}, {1}, DType::f64), 1e-6, 1e-6);
 }
 
+TEST_CASE("test util: check_exact fails on a zero of the wrong sign" * doctest::should_fail()) {
+  test::check_exact(Tensor::from_vector({-0.0}, {1}, DType::f64), {0.0});
+}
+
+TEST_CASE("test util: check_exact fails on one rounding of difference" * doctest::should_fail()) {
+  test::check_exact(Tensor::from_vector({std::nextafter(1.0, 2.0)}, {1}, DType::f64), {1.0});
+}
+
 }  // namespace
 }  // namespace chase
