@@ -27,21 +27,15 @@ std::string key_of(const fs::path& file) {
                      fs::file_size(file), ticks);
 }
 
-}  // namespace
-
-TrainedRun open_trained_run(const TrainedRunOptions& options) {
+// The run's latest record, read once by either entry point.
+train::RunRecord run_record(const TrainedRunOptions& options) {
   CHASE_CHECK(fs::is_directory(options.run_dir), "run {}: no such folder",
               options.run_dir.string());
-  const auto record = train::latest_run_record(options.run_dir);
-  return open_trained_run(options, train::load_dataset_recipe(
-                                       recipe_text(record.recipe, "dataset", options.run_dir),
-                                       options.data_dir));
+  return train::latest_run_record(options.run_dir);
 }
 
-TrainedRun open_trained_run(const TrainedRunOptions& options, train::DatasetRecipe data) {
-  CHASE_CHECK(fs::is_directory(options.run_dir), "run {}: no such folder",
-              options.run_dir.string());
-  auto record = train::latest_run_record(options.run_dir);
+TrainedRun open_run(const TrainedRunOptions& options, const train::RunRecord& record,
+                    train::DatasetRecipe data) {
   TrainedRun run;
   run.run_dir = options.run_dir;
   run.recipe = record.recipe;
@@ -80,6 +74,19 @@ TrainedRun open_trained_run(const TrainedRunOptions& options, train::DatasetReci
   }
   run.model->eval();
   return run;
+}
+
+}  // namespace
+
+TrainedRun open_trained_run(const TrainedRunOptions& options) {
+  const auto record = run_record(options);
+  return open_run(options, record,
+                  train::load_dataset_recipe(recipe_text(record.recipe, "dataset", options.run_dir),
+                                             options.data_dir));
+}
+
+TrainedRun open_trained_run(const TrainedRunOptions& options, train::DatasetRecipe data) {
+  return open_run(options, run_record(options), std::move(data));
 }
 
 }  // namespace chase::eval
