@@ -86,8 +86,7 @@ struct FlopsRequest {
 FlopsRequest to_request(const cli::ParsedArgs& parsed) {
   FlopsRequest request;
   request.model = parsed.choice("model", chase::model_names());
-  request.convention = parse_flops_convention(
-      parsed.choice("convention", std::vector<std::string>{"msdnet", "lazy", "sequential"}));
+  request.convention = parse_flops_convention(parsed.string("convention"));
   request.json = parsed.flag("json");
 
   const auto& model = chase::registered_model(request.model);

@@ -12,7 +12,6 @@
 namespace chase::commands {
 namespace {
 
-const std::vector<std::string> kConventions = {"msdnet", "lazy", "sequential"};
 
 cli::ArgParser make_parser() {
   cli::ArgParser parser(
@@ -41,7 +40,7 @@ PlotRequest to_request(const cli::ParsedArgs& parsed) {
   request.out = parsed.string("out");
   request.title = parsed.has("title") ? parsed.string("title") : "";
   if (parsed.has("reference")) request.reference = parsed.string("reference");
-  request.convention = parse_flops_convention(parsed.choice("convention", kConventions));
+  request.convention = parse_flops_convention(parsed.string("convention"));
   if (parsed.has("labels")) {
     request.labels = cli::split_commas(parsed.string("labels"));
     if (request.labels.size() != request.runs.size()) {
